@@ -1,0 +1,233 @@
+"""Versioned domain objects.
+
+A domain object is a dataclass that knows its name and ``major.minor`` version,
+records which fields changed since it was loaded, and converts to and from a
+JSON primitive that names the object and its version. Repositories persist
+them; RPC messages carry their primitives. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import enum
+import types
+import typing
+import uuid
+from typing import Any, ClassVar, Self, TypeVar, get_args, get_origin
+
+from novalite.errors import Invalid
+
+_OBJECTS: dict[str, type[DomainObject]] = {}
+
+NAME_KEY = "novalite_object.name"
+VERSION_KEY = "novalite_object.version"
+DATA_KEY = "novalite_object.data"
+CHANGES_KEY = "novalite_object.changes"
+
+T = TypeVar("T", bound="DomainObject")
+
+
+class IncompatibleObjectVersion(Invalid):
+    code = "novalite.object.incompatible_version"
+    msg_fmt = "Object {name} version {version} is not compatible with {supported}."
+
+
+class UnknownObject(Invalid):
+    code = "novalite.object.unknown"
+    msg_fmt = "Unknown object type {name}."
+
+
+def parse_version(version: str) -> tuple[int, int]:
+    """Split ``"major.minor"`` into integers."""
+    major, _, minor = version.partition(".")
+    return int(major), int(minor or 0)
+
+
+@dataclasses.dataclass(kw_only=True, eq=False)
+class DomainObject:
+    """Base of every domain object.
+
+    Subclasses are ``@dataclasses.dataclass(kw_only=True, eq=False)`` classes
+    with a ``VERSION``; bump the minor version when adding a field and the
+    major version for any change an older reader could not ignore.
+    """
+
+    VERSION: ClassVar[str] = "1.0"
+    OBJ_NAME: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("OBJ_NAME") or cls.__name__
+        cls.OBJ_NAME = name
+        _OBJECTS[name] = cls
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_changed", set())
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        changed: set[str] | None = self.__dict__.get("_changed")
+        if changed is not None and name in self.field_names():
+            changed.add(name)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.as_dict() == typing.cast(DomainObject, other).as_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @classmethod
+    def field_names(cls) -> frozenset[str]:
+        """Names of the object's data fields."""
+        cached: frozenset[str] | None = cls.__dict__.get("_field_names")
+        if cached is None:
+            cached = frozenset(f.name for f in dataclasses.fields(cls))
+            type.__setattr__(cls, "_field_names", cached)
+        return cached
+
+    def changes(self) -> dict[str, Any]:
+        """Fields set since the object was built or :meth:`reset_changes` was called."""
+        changed: set[str] = self.__dict__["_changed"]
+        return {name: getattr(self, name) for name in sorted(changed)}
+
+    def reset_changes(self, fields: typing.Iterable[str] | None = None) -> None:
+        """Forget recorded changes (all, or the given fields)."""
+        changed: set[str] = self.__dict__["_changed"]
+        if fields is None:
+            changed.clear()
+        else:
+            changed.difference_update(fields)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The fields as a plain (shallow) dict."""
+        return {name: getattr(self, name) for name in self.field_names()}
+
+    def to_primitive(self) -> dict[str, Any]:
+        """Return a JSON-compatible form naming this object and its version."""
+        return {
+            NAME_KEY: self.OBJ_NAME,
+            VERSION_KEY: self.VERSION,
+            DATA_KEY: {name: to_primitive(getattr(self, name)) for name in self.field_names()},
+            CHANGES_KEY: sorted(self.__dict__["_changed"]),
+        }
+
+    @classmethod
+    def from_primitive(cls, primitive: dict[str, Any]) -> Self:
+        """Rebuild an object of this class from :meth:`to_primitive` output.
+
+        Fields that a newer minor version added, and that this version does not
+        know, are ignored; a different major version is refused.
+        """
+        obj = from_primitive(primitive)
+        if not isinstance(obj, cls):
+            raise IncompatibleObjectVersion(
+                name=primitive.get(NAME_KEY), version=primitive.get(VERSION_KEY),
+                supported=f"{cls.OBJ_NAME} {cls.VERSION}",
+            )
+        return obj
+
+    @classmethod
+    def _build(cls, data: dict[str, Any], changes: typing.Iterable[str]) -> Self:
+        hints = _field_types(cls)
+        values = {
+            name: _coerce(hints[name], value) for name, value in data.items() if name in hints
+        }
+        obj = cls(**values)
+        obj.reset_changes()
+        obj.__dict__["_changed"].update(c for c in changes if c in hints)
+        return obj
+
+
+def is_object_primitive(value: Any) -> bool:
+    """True if ``value`` looks like a serialised domain object."""
+    return isinstance(value, dict) and NAME_KEY in value and DATA_KEY in value
+
+
+def to_primitive(value: Any) -> Any:
+    """Turn domain objects, datetimes, UUIDs and enums (nested in lists/dicts) into JSON types."""
+    if isinstance(value, DomainObject):
+        return value.to_primitive()
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.UTC)
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): to_primitive(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_primitive(v) for v in value]
+    return value
+
+
+def from_primitive(value: Any) -> Any:
+    """Inverse of :func:`to_primitive` for domain objects (recursively); other values pass."""
+    if is_object_primitive(value):
+        name = value[NAME_KEY]
+        cls = _OBJECTS.get(name)
+        if cls is None:
+            raise UnknownObject(name=name)
+        version = str(value.get(VERSION_KEY, "1.0"))
+        if parse_version(version)[0] != parse_version(cls.VERSION)[0]:
+            raise IncompatibleObjectVersion(
+                name=name, version=version, supported=f"{cls.VERSION}"
+            )
+        return cls._build(value[DATA_KEY], value.get(CHANGES_KEY, ()))
+    if isinstance(value, dict):
+        return {k: from_primitive(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_primitive(v) for v in value]
+    return value
+
+
+def object_class(name: str) -> type[DomainObject]:
+    """Return the registered domain object class called ``name``."""
+    try:
+        return _OBJECTS[name]
+    except KeyError:
+        raise UnknownObject(name=name) from None
+
+
+def _field_types(cls: type[DomainObject]) -> dict[str, Any]:
+    cached: dict[str, Any] | None = cls.__dict__.get("_field_types")
+    if cached is None:
+        hints = typing.get_type_hints(cls)
+        cached = {name: hints[name] for name in cls.field_names()}
+        type.__setattr__(cls, "_field_types", cached)
+    return cached
+
+
+def _coerce(hint: Any, value: Any) -> Any:
+    """Turn a primitive back into the type a field is annotated with."""
+    if value is None:
+        return None
+    origin = get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        for arg in get_args(hint):
+            if arg is type(None):
+                continue
+            return _coerce(arg, value)
+        return value
+    if origin in (list, tuple, set, frozenset) and isinstance(value, list):
+        args = get_args(hint)
+        item = args[0] if args else Any
+        items = [_coerce(item, v) for v in value]
+        return origin(items) if origin is not list else items
+    if origin is dict and isinstance(value, dict):
+        args = get_args(hint)
+        item = args[1] if len(args) == 2 else Any
+        return {k: _coerce(item, v) for k, v in value.items()}
+    if isinstance(hint, type):
+        if issubclass(hint, DomainObject):
+            return from_primitive(value) if is_object_primitive(value) else value
+        if issubclass(hint, datetime.datetime) and isinstance(value, str):
+            return datetime.datetime.fromisoformat(value)
+        if issubclass(hint, enum.Enum) and not isinstance(value, hint):
+            return hint(value)
+        if hint is uuid.UUID and isinstance(value, str):
+            return uuid.UUID(value)
+    return value
