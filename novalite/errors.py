@@ -165,3 +165,38 @@ class RemoteError(MessagingError):
 
     code = "novalite.rpc.remote"
     msg_fmt = "Remote error: {exc_type} {value}"
+
+
+# -- database (novalite.db) -------------------------------------------------------------------
+
+
+class DBURLInvalid(DBError):
+    code = "novalite.db.bad_url"
+    msg_fmt = "Invalid database URL {url}: {reason}"
+
+
+class DBReferenceError(DBError):
+    """A foreign key refused the write: the row refers to, or is referred to by, another."""
+
+    code = "novalite.db.reference"
+    msg_fmt = "Database reference error: {reason}"
+    http_status = 409
+
+
+class CellMappingInUse(Conflict):
+    code = "novalite.cell.mapping_in_use"
+    msg_fmt = "Cell {uuid} still has {hosts} host(s) and {instances} instance(s) mapped to it."
+
+
+class MessageInvalid(MessagingError):
+    """An RPC message could not be encoded or decoded (not JSON, wrong envelope version, ...)."""
+
+    code = "novalite.rpc.bad_message"
+    msg_fmt = "Invalid RPC message: {reason}"
+
+
+class VersionCapExceeded(MessagingError):
+    """A client tried to send a message newer than its version cap allows (rolling upgrade)."""
+
+    code = "novalite.rpc.version_cap"
+    msg_fmt = "RPC version {version} is above the version cap {cap}."

@@ -74,7 +74,7 @@ class DomainObject:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self.as_dict() == typing.cast(DomainObject, other).as_dict()
+        return self.as_dict() == other.as_dict()
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -123,7 +123,8 @@ class DomainObject:
         obj = from_primitive(primitive)
         if not isinstance(obj, cls):
             raise IncompatibleObjectVersion(
-                name=primitive.get(NAME_KEY), version=primitive.get(VERSION_KEY),
+                name=primitive.get(NAME_KEY),
+                version=primitive.get(VERSION_KEY),
                 supported=f"{cls.OBJ_NAME} {cls.VERSION}",
             )
         return obj
@@ -173,9 +174,7 @@ def from_primitive(value: Any) -> Any:
             raise UnknownObject(name=name)
         version = str(value.get(VERSION_KEY, "1.0"))
         if parse_version(version)[0] != parse_version(cls.VERSION)[0]:
-            raise IncompatibleObjectVersion(
-                name=name, version=version, supported=f"{cls.VERSION}"
-            )
+            raise IncompatibleObjectVersion(name=name, version=version, supported=f"{cls.VERSION}")
         return cls._build(value[DATA_KEY], value.get(CHANGES_KEY, ()))
     if isinstance(value, dict):
         return {k: from_primitive(v) for k, v in value.items()}

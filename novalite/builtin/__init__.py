@@ -1,0 +1,1 @@
+"""Built-in companions (identity, placement, image, network); nova parts reach them over HTTP."""

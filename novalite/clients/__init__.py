@@ -1,0 +1,1 @@
+"""Async HTTP clients for identity, placement, image and network."""

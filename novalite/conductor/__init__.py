@@ -1,0 +1,1 @@
+"""The conductor: build flows (super-conductor) and the object service computes call."""

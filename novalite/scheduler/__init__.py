@@ -1,0 +1,1 @@
+"""The scheduler: placement candidates, filters, weighers, claims."""

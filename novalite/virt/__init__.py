@@ -1,0 +1,1 @@
+"""Virt drivers: the hypervisor side of a compute host."""
