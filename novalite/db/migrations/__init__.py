@@ -1,0 +1,1 @@
+"""Alembic migration environments: ``api/`` and ``cell/`` (see :mod:`novalite.db.migrate`)."""

@@ -1,0 +1,1 @@
+"""Migration environment of the cell schema."""
