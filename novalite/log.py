@@ -105,5 +105,13 @@ def setup(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else logging.INFO)
-    for noisy in ("aiormq", "aio_pika", "sqlalchemy.engine", "alembic", "httpx", "asyncio"):
+    for noisy in (
+        "aiormq",
+        "aio_pika",
+        "sqlalchemy.engine",
+        "alembic",
+        "httpx",
+        "asyncio",
+        "uvicorn.error",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)

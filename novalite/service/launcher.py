@@ -68,7 +68,7 @@ class Launcher:
                 installed.append(sig)
         try:
             await self.start()
-            LOG.info("%s is up", self._name)
+            LOG.info("%s is up: %s", self._name, ", ".join(c.name for c in self._started))
             await self._stop_requested.wait()
             LOG.info("%s: stopping (grace %.0fs)", self._name, self._grace)
             await self.stop()

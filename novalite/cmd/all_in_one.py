@@ -1,0 +1,79 @@
+"""``novalite all-in-one``: every service in one process, on embedded defaults."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+
+from novalite.api.app import create_compute_app
+from novalite.api_common.app import mount_services
+from novalite.cmd import cells, services, wiring
+from novalite.conf import Config
+from novalite.db.host_discovery import HostDiscovery
+from novalite.db.registry import DatabaseRegistry
+
+LOG = logging.getLogger(__name__)
+
+NAME = "novalite all-in-one"
+
+
+class DiscoverHosts:
+    """Start-up step: map the compute host that has just reported to its cell."""
+
+    name = "host discovery"
+
+    def __init__(self, discovery: HostDiscovery) -> None:
+        self._discovery = discovery
+
+    async def start(self) -> None:
+        for found in await self._discovery.discover():
+            LOG.info("compute host %s mapped to %s", found.host, found.cell.name)
+
+    async def stop(self, grace: float) -> None:
+        return None
+
+
+async def prepare_databases(conf: Config, stack: contextlib.AsyncExitStack) -> None:
+    """Create or upgrade the API, cell0 and cell1 databases and map the two cells."""
+    api_db = wiring.api_database(conf)
+    stack.push_async_callback(api_db.dispose)
+    await cells.sync_api_db(api_db)
+    cell0, created = await cells.map_cell0(
+        api_db, cells.cell0_database_url(conf.database.connection)
+    )
+    if created:
+        LOG.info("mapped cell0 (%s)", cell0.uuid)
+    cell1 = await cells.ensure_cell(
+        api_db,
+        name="cell1",
+        transport_url=conf.DEFAULT.transport_url,
+        database_connection=conf.database.connection,
+    )
+    await cells.sync_cell_dbs(api_db, conf.database.connection)
+    LOG.info("databases ready: API, cell0 and %s (%s)", cell1.name, cell1.uuid)
+
+
+async def run_all_in_one(conf: Config, args: argparse.Namespace) -> None:
+    """Prepare the data directory and databases, then run every service until stopped."""
+    state_path = conf.state_path
+    existed = state_path.is_dir()
+    state_path.mkdir(parents=True, exist_ok=True)
+    LOG.info("%s data directory %s", "using" if existed else "created", state_path)
+    async with contextlib.AsyncExitStack() as stack:
+        await prepare_databases(conf, stack)
+        api_db = await services.open_api_db(conf, stack)
+        cell_databases = DatabaseRegistry(wiring.database_options(conf.database))
+        stack.push_async_callback(cell_databases.dispose_all)
+        cell_db = cell_databases.get(conf.database.connection)
+        transport = await services.open_transport(conf, stack, "novalite-all-in-one")
+        http_app = mount_services({"/compute": create_compute_app()})
+        components = [
+            *services.conductor_components(conf, cell_db, transport),
+            *services.scheduler_components(conf, api_db, cell_db, cell_databases),
+            *services.compute_components(conf, transport),
+            DiscoverHosts(services.host_discovery(api_db, cell_databases)),
+            *services.api_components(conf, cell_db, http_app),
+            *services.metadata_components(conf, cell_db),
+        ]
+        await services.serve(NAME, conf, components)

@@ -1,0 +1,112 @@
+"""Turning configuration into concrete backends: databases, transports, drivers.
+
+Only ``novalite.cmd`` builds these; every other package receives them as
+constructor arguments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from novalite import rpc
+from novalite.compute.resource_tracker import AllocationRatios
+from novalite.conf import Config
+from novalite.conf.database import DatabaseSection
+from novalite.db.engine import Database
+from novalite.db.options import DatabaseOptions
+from novalite.errors import DBConnectionError
+
+LOG = logging.getLogger(__name__)
+
+
+def database_options(section: DatabaseSection) -> DatabaseOptions:
+    """``[database]``/``[api_database]`` options as the database layer takes them."""
+    return DatabaseOptions(
+        max_pool_size=section.max_pool_size,
+        max_overflow=section.max_overflow,
+        pool_timeout=section.pool_timeout,
+        connection_recycle_time=int(section.connection_recycle_time),
+        connection_debug=section.connection_debug,
+        mysql_sql_mode=section.mysql_sql_mode,
+        sqlite_synchronous=section.sqlite_synchronous,
+        db_max_retries=section.db_max_retries,
+        db_retry_interval=section.db_retry_interval,
+        db_inc_retry_interval=section.db_inc_retry_interval,
+        db_max_retry_interval=section.db_max_retry_interval,
+    )
+
+
+def api_database(conf: Config) -> Database:
+    """The API database of ``[api_database] connection``."""
+    return Database(conf.api_database.connection, database_options(conf.api_database))
+
+
+def cell_database(conf: Config, url: str | None = None) -> Database:
+    """A cell database: ``url``, or this service's own cell (``[database] connection``)."""
+    return Database(url or conf.database.connection, database_options(conf.database))
+
+
+async def connect_database(db: Database, section: DatabaseSection) -> None:
+    """Check that ``db`` answers, trying ``max_retries`` times ``retry_interval`` apart.
+
+    Raises DBConnectionError (password masked) when every attempt failed.
+    """
+    attempts = None if section.max_retries < 0 else max(section.max_retries, 1)
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            await db.check_connection()
+            return
+        except DBConnectionError as exc:
+            if attempts is not None and attempt >= attempts:
+                raise
+            LOG.warning(
+                "database not reachable (attempt %d%s): %s; retrying in %gs",
+                attempt,
+                f"/{attempts}" if attempts else "",
+                exc,
+                section.retry_interval,
+            )
+        await asyncio.sleep(section.retry_interval)
+
+
+def rabbit_options(conf: Config, connection_name: str) -> rpc.RabbitOptions:
+    """``[oslo_messaging_rabbit]`` as the RabbitMQ transport takes it."""
+    rabbit = conf.oslo_messaging_rabbit
+    return rpc.RabbitOptions(
+        rabbit_retry_interval=rabbit.rabbit_retry_interval,
+        rabbit_retry_backoff=rabbit.rabbit_retry_backoff,
+        rabbit_interval_max=rabbit.rabbit_interval_max,
+        amqp_durable_queues=rabbit.amqp_durable_queues,
+        heartbeat_timeout_threshold=int(rabbit.heartbeat_timeout_threshold),
+        rabbit_qos_prefetch_count=rabbit.rabbit_qos_prefetch_count,
+        rabbit_transient_queues_ttl=int(rabbit.rabbit_transient_queues_ttl),
+        control_exchange=conf.DEFAULT.control_exchange,
+        connection_name=connection_name,
+    )
+
+
+async def connect_transport(
+    conf: Config, connection_name: str, url: str | None = None
+) -> rpc.Transport:
+    """The transport of ``url`` (default ``[DEFAULT] transport_url``), connected.
+
+    Raises MessagingUnreachable (password masked) if the broker does not answer.
+    """
+    transport = rpc.get_transport(
+        url or conf.DEFAULT.transport_url, rabbit_options(conf, connection_name)
+    )
+    await transport.connect(timeout=conf.DEFAULT.rpc_response_timeout)
+    return transport
+
+
+def allocation_ratios(conf: Config) -> AllocationRatios:
+    """The allocation ratios a compute host reports (``initial_*`` when unset)."""
+    defaults = conf.DEFAULT
+    return AllocationRatios(
+        cpu=defaults.effective_cpu_allocation_ratio,
+        ram=defaults.effective_ram_allocation_ratio,
+        disk=defaults.effective_disk_allocation_ratio,
+    )
