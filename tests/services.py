@@ -7,11 +7,12 @@ database and drops it afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -52,46 +53,54 @@ def _run(cmd: list[str]) -> None:
     subprocess.run(cmd, check=True, capture_output=True, timeout=60)
 
 
+@contextlib.contextmanager
+def _databases(client: list[str], create: str, drop: str, url: str) -> Iterator[Callable[[], str]]:
+    """Yield a function making fresh databases with ``client``; drop them all afterwards."""
+    made: list[str] = []
+
+    def make() -> str:
+        name = _new_db_name()
+        _run([*client, create.format(name=name)])
+        made.append(name)
+        return url.format(name=name)
+
+    try:
+        yield make
+    finally:
+        for name in made:
+            _run([*client, drop.format(name=name)])
+
+
 @pytest.fixture
-def postgresql_factory() -> object:
+def postgresql_factory() -> Iterator[Callable[[], str]]:
     """A function that creates a fresh PostgreSQL database and returns its nova-style URL.
 
     Every database it made is dropped after the test.
     """
     require("PostgreSQL", PG_HOST, PG_PORT)
-    base = ["psql", "-h", PG_HOST, "-p", str(PG_PORT), "-U", "postgres", "-q", "-c"]
-    made: list[str] = []
-
-    def create() -> str:
-        name = _new_db_name()
-        _run([*base, f'CREATE DATABASE "{name}"'])
-        made.append(name)
-        return f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{name}"
-
-    yield create
-    for name in made:
-        _run([*base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'])
+    with _databases(
+        ["psql", "-h", PG_HOST, "-p", str(PG_PORT), "-U", "postgres", "-q", "-c"],
+        'CREATE DATABASE "{name}"',
+        'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+        f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{{name}}",
+    ) as make:
+        yield make
 
 
 @pytest.fixture
-def mariadb_factory() -> object:
+def mariadb_factory() -> Iterator[Callable[[], str]]:
     """A function that creates a fresh MariaDB database and returns its nova-style URL.
 
     Every database it made is dropped after the test.
     """
     require("MariaDB", MARIADB_HOST, MARIADB_PORT)
-    base = ["mariadb", "-h", MARIADB_HOST, "-P", str(MARIADB_PORT), "-uroot", "-e"]
-    made: list[str] = []
-
-    def create() -> str:
-        name = _new_db_name()
-        _run([*base, f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"])
-        made.append(name)
-        return f"mysql+pymysql://root@{MARIADB_HOST}:{MARIADB_PORT}/{name}?charset=utf8mb4"
-
-    yield create
-    for name in made:
-        _run([*base, f"DROP DATABASE IF EXISTS `{name}`"])
+    with _databases(
+        ["mariadb", "-h", MARIADB_HOST, "-P", str(MARIADB_PORT), "-uroot", "-e"],
+        "CREATE DATABASE `{name}` CHARACTER SET utf8mb4",
+        "DROP DATABASE IF EXISTS `{name}`",
+        f"mysql+pymysql://root@{MARIADB_HOST}:{MARIADB_PORT}/{{name}}?charset=utf8mb4",
+    ) as make:
+        yield make
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ async def prepare_databases(conf: Config, stack: contextlib.AsyncExitStack) -> N
 
 async def run_all_in_one(conf: Config, args: argparse.Namespace) -> None:
     """Prepare the data directory and databases, then run every service until stopped."""
-    state_path = conf.state_path
+    state_path = conf.state_path.resolve()
     existed = state_path.is_dir()
     state_path.mkdir(parents=True, exist_ok=True)
     LOG.info("%s data directory %s", "using" if existed else "created", state_path)
