@@ -10,14 +10,14 @@ from collections.abc import Iterator, Sequence
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp
 
-from novalite.api_common.faults import novalite_error_handler, unexpected_error_handler
+from novalite.api_common.faults import ErrorRenderer, error_handlers, render_nova_fault
 from novalite.api_common.request_id import REQUEST_ID_HEADER, RequestIdMiddleware
-from novalite.errors import NovaliteError
 
 LOG = logging.getLogger(__name__)
 
@@ -31,14 +31,18 @@ def create_app(
     routes: Sequence[BaseRoute],
     *,
     request_id_headers: tuple[str, ...] = (REQUEST_ID_HEADER,),
+    render_error: ErrorRenderer = render_nova_fault,
+    middleware: Sequence[Middleware] = (),
 ) -> ASGIApp:
-    """An application with the request-id middleware, nova fault bodies and ``/healthcheck``."""
+    """An application with request ids, errors rendered by ``render_error``, ``/healthcheck``.
+
+    ``middleware`` (for example authentication) runs inside the request-id
+    middleware, so it logs under the request's id.
+    """
     app = Starlette(
         routes=[*routes, Route("/healthcheck", healthcheck, methods=["GET", "HEAD"])],
-        exception_handlers={
-            NovaliteError: novalite_error_handler,
-            Exception: unexpected_error_handler,
-        },
+        exception_handlers=error_handlers(render_error),  # type: ignore[arg-type]
+        middleware=list(middleware),
     )
     return RequestIdMiddleware(app, headers=request_id_headers)
 

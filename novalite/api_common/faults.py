@@ -1,9 +1,16 @@
-"""Nova's error bodies: ``{"<faultName>": {"code": N, "message": "..."}}``."""
+"""Error responses: how an exception becomes a body, in each service's own format.
+
+Every service renders errors through an :data:`ErrorRenderer`; the default is
+nova's ``{"<faultName>": {"code": N, "message": "..."}}``. Placement (API-SIG
+``{"errors": [...]}``) and identity (``{"error": {...}}``) pass their own.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -36,6 +43,11 @@ def fault_name(status: int) -> str:
     return _FAULT_NAMES.get(status, "computeFault")
 
 
+#: ``(request, status, message, code, headers) -> response``; ``code`` is the
+#: error's stable code when it is a :class:`NovaliteError`, else None.
+ErrorRenderer = Callable[[Request, int, str, str | None, Mapping[str, str] | None], Response]
+
+
 def fault_response(status: int, message: str) -> JSONResponse:
     """A JSON response with nova's error body for ``status``."""
     return JSONResponse(
@@ -45,15 +57,40 @@ def fault_response(status: int, message: str) -> JSONResponse:
     )
 
 
-async def novalite_error_handler(request: Request, exc: Exception) -> Response:
-    """Turn a :class:`NovaliteError` into its fault body; its message is meant for users."""
-    assert isinstance(exc, NovaliteError)
-    if exc.http_status >= 500:
-        LOG.error("%s %s failed: %s", request.method, request.url.path, exc)
-    return fault_response(exc.http_status, exc.message)
+def render_nova_fault(
+    request: Request,
+    status: int,
+    message: str,
+    code: str | None,
+    headers: Mapping[str, str] | None,
+) -> Response:
+    """The default :data:`ErrorRenderer`: nova's fault body."""
+    response = fault_response(status, message)
+    if headers:
+        response.headers.update(headers)
+    return response
 
 
-async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
-    """Any other exception: log it, answer 500 without leaking its text."""
-    LOG.exception("%s %s raised an unexpected error", request.method, request.url.path)
-    return fault_response(500, UNEXPECTED_MESSAGE)
+def error_handlers(render: ErrorRenderer) -> dict[type[Exception], Callable[..., object]]:
+    """Starlette exception handlers that render every error with ``render``."""
+
+    async def novalite_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, NovaliteError)
+        if exc.http_status >= 500:
+            LOG.error("%s %s failed: %s", request.method, request.url.path, exc)
+        headers = getattr(exc, "headers", None)
+        return render(request, exc.http_status, exc.message, exc.code, headers)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return render(request, exc.status_code, str(exc.detail), None, exc.headers)
+
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        LOG.exception("%s %s raised an unexpected error", request.method, request.url.path)
+        return render(request, 500, UNEXPECTED_MESSAGE, None, None)
+
+    return {
+        NovaliteError: novalite_error,
+        HTTPException: http_error,
+        Exception: unexpected_error,
+    }

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from novalite.conf.api import ApiSection
 from novalite.conf.auth import KeystoneAuthtokenSection
+from novalite.conf.builtin import BuiltinIdentitySection, BuiltinPlacementSection
 from novalite.conf.clients import GlanceSection, NeutronSection, PlacementSection
 from novalite.conf.compute import ComputeSection, ConductorSection
 from novalite.conf.database import ApiDatabaseSection, DatabaseSection
@@ -77,6 +78,8 @@ class Config(BaseModel):
     DEFAULT: DefaultSection
     api: ApiSection
     api_database: ApiDatabaseSection
+    builtin_identity: BuiltinIdentitySection
+    builtin_placement: BuiltinPlacementSection
     compute: ComputeSection
     conductor: ConductorSection
     database: DatabaseSection

@@ -41,13 +41,27 @@ from novalite.db.models import ApiBase, CellBase
 from novalite.db.models.base import UTCDateTime
 from novalite.errors import DBDeadlock, DBError
 
-Schema: TypeAlias = Literal["api", "cell"]
+#: A schema's name: ``"api"``, ``"cell"``, or one a built-in service registered.
+Schema: TypeAlias = str
 
 _MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 _METADATA: dict[str, MetaData] = {"api": ApiBase.metadata, "cell": CellBase.metadata}
+_LOCATIONS: dict[str, pathlib.Path] = {"api": _MIGRATIONS / "api", "cell": _MIGRATIONS / "cell"}
 _SCHEMA_ATTR = "novalite_schema"
 #: Seconds a sync waits for a concurrent sync of the same schema (MySQL/MariaDB).
 _LOCK_TIMEOUT = 600
+
+
+def register_schema(name: str, metadata: MetaData, migrations: pathlib.Path) -> None:
+    """Make another schema (a built-in service's own tables) migratable like nova's two.
+
+    ``migrations`` is an Alembic environment whose ``env.py`` calls
+    :func:`run_environment`. Registering the same schema again is a no-op.
+    """
+    if _METADATA.get(name, metadata) is not metadata:
+        raise ValueError(f"schema {name!r} is already registered with other tables")
+    _METADATA[name] = metadata
+    _LOCATIONS[name] = migrations
 
 
 def version_table(schema: Schema) -> str:
@@ -58,9 +72,9 @@ def version_table(schema: Schema) -> str:
 def alembic_config(schema: Schema) -> Config:
     """An Alembic ``Config`` for ``schema``'s migration environment (no ini file)."""
     if schema not in _METADATA:
-        raise ValueError(f"unknown schema {schema!r}: expected 'api' or 'cell'")
+        raise ValueError(f"unknown schema {schema!r}: expected one of {sorted(_METADATA)}")
     config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS / schema))
+    config.set_main_option("script_location", str(_LOCATIONS[schema]))
     config.attributes[_SCHEMA_ATTR] = schema
     return config
 
