@@ -99,7 +99,14 @@ class HttpServer:
         """The base URL of this listener."""
         return f"http://{self._host}:{self._port}"
 
-    async def start(self) -> None:
+    def bind(self) -> int:
+        """Bind the listening socket now (idempotent) and return the port.
+
+        Lets a caller learn the port chosen for ``port=0`` before serving, for
+        example to put the URL in a service catalog.
+        """
+        if self._socket is not None:
+            return self._port
         family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -113,7 +120,14 @@ class HttpServer:
         sock.set_inheritable(True)
         self._socket = sock
         self._port = sock.getsockname()[1]
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name=self._name)
+        return self._port
+
+    async def start(self) -> None:
+        self.bind()
+        assert self._socket is not None
+        self._task = asyncio.create_task(
+            self._server.serve(sockets=[self._socket]), name=self._name
+        )
         while not self._server.started:
             if self._task.done():
                 self._task.result()
@@ -123,6 +137,8 @@ class HttpServer:
 
     async def stop(self, grace: float) -> None:
         if self._task is None:
+            if self._socket is not None:
+                self._socket.close()
             return
         self._server.should_exit = True
         try:
