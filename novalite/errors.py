@@ -200,3 +200,126 @@ class VersionCapExceeded(MessagingError):
 
     code = "novalite.rpc.version_cap"
     msg_fmt = "RPC version {version} is above the version cap {cap}."
+
+
+# -- policy (novalite.api_common.policy) ------------------------------------------------------
+
+
+class PolicyNotAuthorized(NovaliteError):
+    """The policy engine refused an action (also raised for a token of the wrong scope)."""
+
+    code = "novalite.policy.not_authorized"
+    msg_fmt = "Policy doesn't allow {action} to be performed."
+    http_status = 403
+
+
+class PolicyNotRegistered(NovaliteError):
+    """Code asked the policy engine about an action that has no registered default."""
+
+    code = "novalite.policy.not_registered"
+    msg_fmt = "Policy {action} has not been registered"
+
+
+class MicroversionInvalid(NovaliteError):
+    """A malformed ``OpenStack-API-Version`` header (400)."""
+
+    code = "novalite.api.microversion_invalid"
+    msg_fmt = "invalid version string: {version}"
+    http_status = 400
+
+
+class MicroversionUnacceptable(NovaliteError):
+    """A microversion outside the supported range (406)."""
+
+    code = "novalite.api.microversion_unacceptable"
+    msg_fmt = "Unacceptable version header: {version}"
+    http_status = 406
+
+
+class RequestInvalid(NovaliteError):
+    """A request body or query string that fails validation (400)."""
+
+    code = "novalite.api.request_invalid"
+    msg_fmt = "Invalid request: {reason}"
+    http_status = 400
+
+
+class UnsupportedMediaType(NovaliteError):
+    """A request body of a content type the handler does not take (415)."""
+
+    code = "novalite.api.unsupported_media_type"
+    msg_fmt = "The media type {content_type} is not supported, use application/json"
+    http_status = 415
+
+
+class RequestTooLarge(NovaliteError):
+    """A request body above the size limit (413)."""
+
+    code = "novalite.api.request_too_large"
+    msg_fmt = "Request is too large."
+    http_status = 413
+
+
+class ResponseNotAcceptable(NovaliteError):
+    """An ``Accept`` header the handler cannot satisfy (406)."""
+
+    code = "novalite.api.not_acceptable"
+    msg_fmt = "Only application/json is provided"
+    http_status = 406
+
+
+# -- authentication and service clients (novalite.api_common.auth, novalite.clients) ----------
+
+
+class InvalidToken(NovaliteError):
+    """A token is missing, malformed, expired, revoked or unknown to the identity service."""
+
+    code = "novalite.auth.invalid_token"
+    msg_fmt = "The request you have made requires authentication."
+    http_status = 401
+
+
+class ClientError(NovaliteError):
+    """A call to another service (identity, placement, image, network) failed."""
+
+    code = "novalite.client.error"
+    msg_fmt = "{service}: {reason}"
+
+
+class ServiceUnreachable(ClientError):
+    """The service could not be reached: connection refused, DNS failure, timeout."""
+
+    code = "novalite.client.unreachable"
+    msg_fmt = "Cannot reach {service} at {url}: {reason}"
+    http_status = 503
+
+
+class EndpointNotFound(ClientError):
+    """The service catalog has no usable endpoint for a service."""
+
+    code = "novalite.client.endpoint_not_found"
+    msg_fmt = "No {interfaces} endpoint for service type {service_type} in region {region}."
+    http_status = 503
+
+
+class AuthenticationFailed(ClientError):
+    """A service could not get (or keep) a token of its own from the identity service."""
+
+    code = "novalite.client.auth_failed"
+    msg_fmt = "Authentication at {auth_url} failed: {reason}"
+    http_status = 503
+
+
+class ServiceHTTPError(ClientError):
+    """The service answered with an unexpected HTTP status (kept in ``kwargs['status']``)."""
+
+    code = "novalite.client.http_error"
+    msg_fmt = "{service} {method} {path} returned {status}: {detail}"
+
+
+class PlacementConflict(ClientError):
+    """Placement refused a write with 409 (after the retries that were safe to make)."""
+
+    code = "novalite.client.placement_conflict"
+    msg_fmt = "Placement conflict on {path}: {detail}"
+    http_status = 409

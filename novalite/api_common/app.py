@@ -14,7 +14,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from novalite.api_common.faults import ErrorRenderer, error_handlers, render_nova_fault
 from novalite.api_common.request_id import REQUEST_ID_HEADER, RequestIdMiddleware
@@ -51,6 +51,22 @@ def mount_services(services: dict[str, ASGIApp]) -> ASGIApp:
     """One application serving each service under its own path (``/compute``, ...)."""
     routes: list[BaseRoute] = [Mount(path, app=app) for path, app in services.items()]
     return create_app(routes)
+
+
+class DeferredApp:
+    """An ASGI app whose target is set after the listener is created.
+
+    The all-in-one binds its listener first (to learn the port for the service
+    catalog) and builds the applications that need that URL afterwards.
+    """
+
+    def __init__(self) -> None:
+        self.target: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.target is None:
+            raise RuntimeError("the application was not set before serving")
+        await self.target(scope, receive, send)
 
 
 class _QuietServer(uvicorn.Server):

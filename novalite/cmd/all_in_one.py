@@ -6,12 +6,17 @@ import argparse
 import contextlib
 import logging
 
+from starlette.middleware import Middleware
+
+from novalite.api.app import PUBLIC_PATHS as COMPUTE_PUBLIC_PATHS
 from novalite.api.app import create_compute_app
-from novalite.api_common.app import mount_services
-from novalite.cmd import cells, services, wiring
+from novalite.api_common.app import DeferredApp, HttpServer, mount_services
+from novalite.cmd import builtins, cells, services, wiring
 from novalite.conf import Config
+from novalite.db.engine import Database
 from novalite.db.host_discovery import HostDiscovery
 from novalite.db.registry import DatabaseRegistry
+from novalite.service import Component
 
 LOG = logging.getLogger(__name__)
 
@@ -54,6 +59,48 @@ async def prepare_databases(conf: Config, stack: contextlib.AsyncExitStack) -> N
     LOG.info("databases ready: API, cell0 and %s (%s)", cell1.name, cell1.uuid)
 
 
+def _base_url(conf: Config, port: int) -> str:
+    host = conf.DEFAULT.osapi_compute_listen
+    if host in ("0.0.0.0", "::"):
+        host = conf.DEFAULT.my_ip
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+async def http_services(
+    conf: Config, stack: contextlib.AsyncExitStack, cell_db: Database
+) -> list[Component]:
+    """One listener for identity, placement and the compute API, with the catalog pointing at it.
+
+    The listener is bound first so that the identity bootstrap (every start)
+    records its real URL, also when the configured port is 0.
+    """
+    deferred = DeferredApp()
+    components = services.api_components(conf, cell_db, deferred)
+    listener = components[0]
+    assert isinstance(listener, HttpServer)
+    base_url = _base_url(conf, listener.bind())
+    identity_url = f"{base_url}/identity"
+    credentials = builtins.load_credentials(conf)
+    identity_app, identity_db = await builtins.open_identity(conf, stack)
+    clouds = await builtins.bootstrap_identity(conf, identity_db, base_url, credentials)
+    LOG.info("clouds.yaml for the admin and demo users: %s", clouds)
+
+    def auth(public: tuple[str, ...]) -> list[Middleware]:
+        return builtins.auth_middleware(conf, identity_url, credentials, public)
+
+    placement_app = await builtins.open_placement(conf, stack, auth(("/",)))
+    deferred.target = mount_services(
+        {
+            "/identity": identity_app,
+            "/placement": placement_app,
+            "/compute": create_compute_app(auth(COMPUTE_PUBLIC_PATHS)),
+        }
+    )
+    return components
+
+
 async def run_all_in_one(conf: Config, args: argparse.Namespace) -> None:
     """Prepare the data directory and databases, then run every service until stopped."""
     state_path = conf.state_path.resolve()
@@ -67,13 +114,12 @@ async def run_all_in_one(conf: Config, args: argparse.Namespace) -> None:
         stack.push_async_callback(cell_databases.dispose_all)
         cell_db = cell_databases.get(conf.database.connection)
         transport = await services.open_transport(conf, stack, "novalite-all-in-one")
-        http_app = mount_services({"/compute": create_compute_app()})
         components = [
             *services.conductor_components(conf, cell_db, transport),
             *services.scheduler_components(conf, api_db, cell_db, cell_databases),
             *services.compute_components(conf, transport),
             DiscoverHosts(services.host_discovery(api_db, cell_databases)),
-            *services.api_components(conf, cell_db, http_app),
+            *await http_services(conf, stack, cell_db),
             *services.metadata_components(conf, cell_db),
         ]
         await services.serve(NAME, conf, components)

@@ -1,0 +1,1 @@
+"""HTTP handlers of the identity service, one module per group of routes."""

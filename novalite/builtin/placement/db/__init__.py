@@ -1,0 +1,1 @@
+"""Placement's database: tables, schema registration and the data layer."""

@@ -1,0 +1,158 @@
+"""The built-in companions in the all-in-one: identity and placement, and who may call them.
+
+The all-in-one serves every HTTP service on one listener. Its identity service
+is bootstrapped on every start (idempotent) with the listener's real URL in
+the catalog; the passwords it needs are kept in ``<state_path>/credentials.yaml``
+(mode 0600) unless the configuration names them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import os
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp
+
+from novalite.api_common.auth import AuthMiddleware, NoAuthMiddleware
+from novalite.api_common.token_cache import CachingTokenValidator
+from novalite.builtin.identity import (
+    IdentityOptions,
+    bootstrap,
+    create_identity_app,
+    sync_schema,
+    write_clouds_yaml,
+)
+from novalite.builtin.placement.app import create_placement_app, prepare_placement_db
+from novalite.builtin.placement.options import PlacementOptions
+from novalite.clients.identity import IdentityClient, PasswordAuth, PasswordCredentials
+from novalite.cmd import wiring
+from novalite.conf import Config
+from novalite.db.engine import Database
+
+LOG = logging.getLogger(__name__)
+
+SERVICE_USER = "nova"
+SERVICE_PROJECT = "service"
+
+
+@dataclasses.dataclass(frozen=True)
+class Credentials:
+    """Passwords of the bootstrap users."""
+
+    admin: str = dataclasses.field(repr=False)
+    demo: str = dataclasses.field(repr=False)
+    service: str = dataclasses.field(repr=False)
+
+
+def load_credentials(conf: Config) -> Credentials:
+    """The bootstrap passwords: from the configuration, else kept from an earlier start, else new.
+
+    New ones are written to ``<state_path>/credentials.yaml`` (mode 0600).
+    """
+    path = conf.state_path / "credentials.yaml"
+    stored: dict[str, str] = {}
+    if path.exists():
+        stored = yaml.safe_load(path.read_text()) or {}
+    section = conf.builtin_identity
+    values = {
+        "admin": section.admin_password or stored.get("admin") or secrets.token_urlsafe(18),
+        "demo": section.demo_password or stored.get("demo") or secrets.token_urlsafe(18),
+        "service": stored.get("service") or secrets.token_urlsafe(24),
+    }
+    if values != stored:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as stream:
+            yaml.safe_dump(values, stream)
+    return Credentials(**values)
+
+
+async def open_identity(conf: Config, stack: contextlib.AsyncExitStack) -> tuple[ASGIApp, Database]:
+    """The identity application over its (migrated) database."""
+    section = conf.builtin_identity
+    db = Database(section.connection)
+    stack.push_async_callback(db.dispose)
+    await sync_schema(db)
+    options = IdentityOptions(
+        key_repository=Path(section.key_repository),
+        max_active_keys=section.max_active_keys,
+        expiration=int(section.expiration),
+        allow_expired_window=int(section.allow_expired_window),
+    )
+    return create_identity_app(options, db, policy_file=_policy_file(conf)), db
+
+
+async def bootstrap_identity(
+    conf: Config, db: Database, base_url: str, credentials: Credentials
+) -> Path:
+    """Provision users, roles and catalog for ``base_url``; write clouds.yaml; return its path."""
+    region = conf.builtin_identity.region
+    await bootstrap(
+        db,
+        base_url=base_url,
+        region=region,
+        admin_password=credentials.admin,
+        demo_password=credentials.demo,
+        service_password=credentials.service,
+    )
+    clouds = conf.state_path / "clouds.yaml"
+    write_clouds_yaml(clouds, f"{base_url}/identity", region, credentials.admin, credentials.demo)
+    return clouds
+
+
+def auth_middleware(
+    conf: Config, identity_url: str, credentials: Credentials, public_paths: Sequence[str]
+) -> list[Middleware]:
+    """Token authentication for a nova part or built-in, as ``[api] auth_strategy`` says."""
+    if conf.api.auth_strategy == "noauth2":
+        return [Middleware(NoAuthMiddleware, public_paths=public_paths)]
+    auth = PasswordAuth(
+        PasswordCredentials(
+            auth_url=identity_url,
+            username=SERVICE_USER,
+            password=credentials.service,
+            project_name=SERVICE_PROJECT,
+        )
+    )
+    validator = CachingTokenValidator(
+        IdentityClient(auth), cache_time=float(conf.keystone_authtoken.token_cache_time)
+    )
+    return [
+        Middleware(
+            AuthMiddleware,
+            validator=validator,
+            public_paths=public_paths,
+            www_authenticate_uri=identity_url,
+        )
+    ]
+
+
+async def open_placement(
+    conf: Config, stack: contextlib.AsyncExitStack, middleware: Sequence[Middleware]
+) -> ASGIApp:
+    """The placement application over its prepared database."""
+    section = conf.builtin_placement
+    db = Database(section.connection, wiring.database_options(conf.database))
+    stack.push_async_callback(db.dispose)
+    await prepare_placement_db(db)
+    options = PlacementOptions(
+        randomize_allocation_candidates=section.randomize_allocation_candidates,
+        max_allocation_candidates=section.max_allocation_candidates,
+        policy_file=_policy_file(conf),
+        enforce_scope=conf.oslo_policy.enforce_scope,
+        enforce_new_defaults=conf.oslo_policy.enforce_new_defaults,
+    )
+    return create_placement_app(options, db, middleware=middleware)
+
+
+def _policy_file(conf: Config) -> Path | None:
+    path = Path(conf.oslo_policy.policy_file)
+    if not path.is_absolute():
+        path = conf.state_path / path
+    return path if path.exists() else None
