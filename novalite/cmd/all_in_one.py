@@ -87,8 +87,12 @@ async def http_services(
     clouds = await builtins.bootstrap_identity(conf, identity_db, base_url, credentials)
     LOG.info("clouds.yaml for the admin and demo users: %s", clouds)
 
+    validator = builtins.service_validator(conf, identity_url, credentials)
+
     def auth(public: tuple[str, ...]) -> list[Middleware]:
-        return builtins.auth_middleware(conf, identity_url, credentials, public)
+        return services.auth_middleware(
+            conf, public, validator=validator, www_authenticate_uri=identity_url
+        )
 
     placement_app = await builtins.open_placement(conf, stack, auth(("/",)))
     deferred.target = mount_services(

@@ -20,8 +20,8 @@ import yaml
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp
 
-from novalite.api_common.auth import AuthMiddleware, NoAuthMiddleware
 from novalite.api_common.token_cache import CachingTokenValidator
+from novalite.api_common.tokens import TokenValidator
 from novalite.builtin.identity import (
     IdentityOptions,
     bootstrap,
@@ -106,12 +106,8 @@ async def bootstrap_identity(
     return clouds
 
 
-def auth_middleware(
-    conf: Config, identity_url: str, credentials: Credentials, public_paths: Sequence[str]
-) -> list[Middleware]:
-    """Token authentication for a nova part or built-in, as ``[api] auth_strategy`` says."""
-    if conf.api.auth_strategy == "noauth2":
-        return [Middleware(NoAuthMiddleware, public_paths=public_paths)]
+def service_validator(conf: Config, identity_url: str, credentials: Credentials) -> TokenValidator:
+    """A cached token validator logged in as the bootstrap's service user."""
     auth = PasswordAuth(
         PasswordCredentials(
             auth_url=identity_url,
@@ -120,17 +116,9 @@ def auth_middleware(
             project_name=SERVICE_PROJECT,
         )
     )
-    validator = CachingTokenValidator(
+    return CachingTokenValidator(
         IdentityClient(auth), cache_time=float(conf.keystone_authtoken.token_cache_time)
     )
-    return [
-        Middleware(
-            AuthMiddleware,
-            validator=validator,
-            public_paths=public_paths,
-            www_authenticate_uri=identity_url,
-        )
-    ]
 
 
 async def open_placement(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
 from typing import Any
 
 from novalite import conf, log
-from novalite.cmd import cells, services, startup, table, wiring
+from novalite.builtin.identity import rotate_keys, setup_keys
+from novalite.cmd import builtins, cells, services, startup, table, wiring
 from novalite.db import migrate
 from novalite.db.registry import DatabaseRegistry
 from novalite.db.repositories.cell_mappings import CellMappingRepository
@@ -117,6 +120,32 @@ async def discover_hosts(config: conf.Config, args: argparse.Namespace) -> int:
     return 0
 
 
+async def bootstrap(config: conf.Config, args: argparse.Namespace) -> int:
+    """Provision the built-in identity service and write clouds.yaml (idempotent)."""
+    config.state_path.mkdir(parents=True, exist_ok=True)
+    credentials = builtins.load_credentials(config)
+    async with contextlib.AsyncExitStack() as stack:
+        _, db = await builtins.open_identity(config, stack)
+        clouds = await builtins.bootstrap_identity(
+            config, db, args.base_url.rstrip("/"), credentials
+        )
+    print(f"clouds.yaml: {clouds}")
+    return 0
+
+
+async def fernet_setup(config: conf.Config, args: argparse.Namespace) -> int:
+    """Create the Fernet key repository of the built-in identity service if it has no keys."""
+    setup_keys(Path(config.builtin_identity.key_repository))
+    return 0
+
+
+async def fernet_rotate(config: conf.Config, args: argparse.Namespace) -> int:
+    """Rotate the Fernet keys: the staged key becomes primary, the oldest beyond the limit go."""
+    section = config.builtin_identity
+    rotate_keys(Path(section.key_repository), section.max_active_keys)
+    return 0
+
+
 async def config_sample(config: conf.Config, args: argparse.Namespace) -> int:
     """Print a documented sample configuration file."""
     sys.stdout.write(conf.sample())
@@ -174,6 +203,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="find hosts by their nova-compute service records instead of compute nodes",
     )
     cmd.set_defaults(func=discover_hosts)
+
+    identity = categories.add_parser(
+        "identity", help="the built-in identity service"
+    ).add_subparsers(dest="action", required=True)
+    cmd = identity.add_parser(
+        "bootstrap", help="provision domain, roles, users, projects and the catalog"
+    )
+    cmd.add_argument(
+        "--base-url",
+        required=True,
+        help="URL the HTTP services are reached at (the catalog is built under it)",
+    )
+    cmd.set_defaults(func=bootstrap)
+    identity.add_parser("fernet_setup", help="create the token keys").set_defaults(
+        func=fernet_setup
+    )
+    identity.add_parser("fernet_rotate", help="rotate the token keys").set_defaults(
+        func=fernet_rotate
+    )
 
     config = categories.add_parser("config", help="configuration").add_subparsers(
         dest="action", required=True

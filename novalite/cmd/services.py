@@ -7,11 +7,16 @@ import contextlib
 import logging
 from collections.abc import Sequence
 
+from starlette.middleware import Middleware
 from starlette.types import ASGIApp
 
 from novalite import rpc
+from novalite.api.app import PUBLIC_PATHS as COMPUTE_PUBLIC_PATHS
 from novalite.api.app import create_compute_app
 from novalite.api_common.app import HttpServer
+from novalite.api_common.auth import AuthMiddleware, NoAuthMiddleware
+from novalite.api_common.tokens import TokenValidator
+from novalite.clients.config import token_validator
 from novalite.cmd import wiring
 from novalite.compute.manager import ComputeManager
 from novalite.compute.resource_tracker import ResourceTracker
@@ -203,10 +208,43 @@ async def run_compute(conf: Config, args: argparse.Namespace) -> None:
         await serve(COMPUTE_BINARY, conf, components)
 
 
+def auth_middleware(
+    conf: Config,
+    public_paths: Sequence[str],
+    *,
+    validator: TokenValidator | None = None,
+    www_authenticate_uri: str | None = None,
+) -> list[Middleware]:
+    """Token validation in front of an HTTP service, as ``[api] auth_strategy`` says.
+
+    The validator defaults to the one ``[keystone_authtoken]`` describes; the
+    all-in-one passes its own, logged in as the bootstrap's service user.
+    """
+    if conf.api.auth_strategy == "noauth2":
+        LOG.warning("[api] auth_strategy = noauth2: requests are NOT authenticated")
+        return [Middleware(NoAuthMiddleware, public_paths=public_paths)]
+    section = conf.keystone_authtoken
+    if validator is None:
+        validator = token_validator(section)
+    return [
+        Middleware(
+            AuthMiddleware,
+            validator=validator,
+            public_paths=public_paths,
+            www_authenticate_uri=(
+                www_authenticate_uri or section.www_authenticate_uri or section.auth_url
+            ),
+            service_token_roles=section.service_token_roles,
+            service_token_roles_required=section.service_token_roles_required,
+        )
+    ]
+
+
 async def run_api(conf: Config, args: argparse.Namespace) -> None:
     async with contextlib.AsyncExitStack() as stack:
+        app = create_compute_app(auth_middleware(conf, COMPUTE_PUBLIC_PATHS))
         cell_db = await open_cell_db(conf, stack)
-        await serve(API_BINARY, conf, api_components(conf, cell_db, create_compute_app()))
+        await serve(API_BINARY, conf, api_components(conf, cell_db, app))
 
 
 async def run_metadata(conf: Config, args: argparse.Namespace) -> None:

@@ -77,3 +77,14 @@ def test_libvirt_driver_not_yet_available_says_how_to_choose_fake(tmp_path: Path
     assert "compute_driver = fake.FakeDriver" in _single_error_line(
         result.stderr, "novalite compute"
     )
+
+
+def test_api_without_service_credentials_says_which_options(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "api.conf",
+        {"DEFAULT": {"transport_url": "inproc://", "state_path": tmp_path}},
+    )
+    result = run("novalite", "api", "--config-file", str(config), timeout=60)
+    assert result.returncode == 1
+    line = _single_error_line(result.stderr, "novalite api")
+    assert "[keystone_authtoken] needs auth_url, username and password" in line
