@@ -31,7 +31,18 @@ UNAVAILABLE_MESSAGE = "The server is currently unavailable. Please try again at 
 #: ``(status, message, headers) -> response`` for the middleware's own 401 and 503 answers.
 AuthErrorRenderer = Callable[[int, str, Mapping[str, str]], Response]
 
-_TITLES = {401: "Unauthorized", 503: "Service Unavailable"}
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Request Entity Too Large",
+    415: "Unsupported Media Type",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 #: Headers keystonemiddleware sets, removed from every incoming request.
 _IDENTITY_HEADERS = frozenset(
@@ -68,7 +79,8 @@ _IDENTITY_HEADERS = frozenset(
 
 def keystone_error(status: int, message: str, headers: Mapping[str, str]) -> Response:
     """keystone's error body: ``{"error": {"code", "title", "message"}}``."""
-    body = {"error": {"code": status, "title": _TITLES.get(status, "Error"), "message": message}}
+    title = _TITLES.get(status, "Internal Server Error")
+    body = {"error": {"code": status, "title": title, "message": message}}
     return JSONResponse(body, status_code=status, headers=dict(headers))
 
 

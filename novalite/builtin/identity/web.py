@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from novalite.api_common.auth import keystone_error
 from novalite.api_common.policy import Enforcer
 from novalite.builtin.identity.errors import (
     Forbidden,
@@ -30,17 +31,6 @@ from novalite.db.engine import Database
 from novalite.errors import PolicyNotAuthorized
 
 LOG = logging.getLogger(__name__)
-
-_TITLES = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    409: "Conflict",
-    413: "Request Entity Too Large",
-    415: "Unsupported Media Type",
-}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -76,12 +66,7 @@ def render_error(
     """Keystone's error body ``{"error": {"code", "title", "message"}}``."""
     if status >= 500:
         message = "An unexpected error prevented the server from fulfilling your request."
-    title = _TITLES.get(status, "Internal Server Error")
-    response = JSONResponse(
-        {"error": {"code": status, "title": title, "message": message}}, status_code=status
-    )
-    if headers:
-        response.headers.update(headers)
+    response = keystone_error(status, message, headers or {})
     if status == 401:
         response.headers["WWW-Authenticate"] = f'Keystone uri="{base_url(request)}"'
     return response
