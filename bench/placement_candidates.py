@@ -48,6 +48,7 @@ from novalite.db.engine import Database
 
 QUERY = "resources=VCPU:1,MEMORY_MB:512,DISK_GB:1&limit=1000"
 NOVA_QUERY = QUERY + "&root_required=COMPUTE_NODE,!COMPUTE_STATUS_DISABLED"
+GRANULAR_QUERY = QUERY + "&resources1=SRIOV_NET_VF:1&group_policy=none"
 HEADERS = {"OpenStack-API-Version": "placement 1.36", "Accept": "application/json"}
 TRAITS = ("COMPUTE_NODE", "HW_CPU_X86_AVX2", "HW_CPU_X86_SSE42", "COMPUTE_IMAGE_TYPE_QCOW2")
 
@@ -80,8 +81,12 @@ def database_url(kind: str) -> Iterator[str]:
         subprocess.run([*psql, f"DROP DATABASE {name}"], check=True)
 
 
-async def populate(db: Database, count: int) -> list[str]:
-    """Bulk-insert ``count`` compute-node providers; returns their uuids."""
+async def populate(db: Database, count: int, *, nested: bool = False) -> list[str]:
+    """Bulk-insert ``count`` compute-node providers; returns their uuids.
+
+    ``nested``: each also gets a child provider (an SR-IOV PF with 8 SRIOV_NET_VF), which
+    makes summaries include whole trees and granular requests take the general path.
+    """
     uuids = [str(uuidlib.uuid4()) for _ in range(count)]
     async with db.writer() as session:
         rows = await session.execute(select(Trait.name, Trait.id).where(Trait.name.in_(TRAITS)))
@@ -145,6 +150,26 @@ async def populate(db: Database, count: int) -> list[str]:
         if allocations:
             await session.execute(insert(Allocation), allocations)
         await session.execute(insert(ResourceProviderTrait), links)
+        if nested:
+            await session.execute(
+                insert(ResourceProvider),
+                [
+                    {
+                        "id": count + i + 1,
+                        "uuid": str(uuidlib.uuid4()),
+                        "name": f"cn{i:06d}_pf",
+                        "generation": 1,
+                        "parent_provider_id": i + 1,
+                        "root_provider_id": i + 1,
+                    }
+                    for i in range(count)
+                ],
+            )
+            vf = [
+                {"resource_provider_id": count + i + 1, "resource_class_id": 4, "total": 8}
+                for i in range(count)
+            ]
+            await session.execute(insert(Inventory), vf)
     if db.backend == "postgresql":
         # What autovacuum would do shortly after a bulk load: fresh planner statistics.
         async with db.connection() as conn:
@@ -191,7 +216,7 @@ async def main(args: argparse.Namespace) -> None:
         try:
             await prepare_placement_db(db)
             started = time.perf_counter()
-            uuids = await populate(db, args.providers)
+            uuids = await populate(db, args.providers, nested=args.nested)
             took = time.perf_counter() - started
             print(f"{args.db}: {args.providers} providers inserted in {took:.1f} s")
             async with serve(db) as base, httpx.AsyncClient(base_url=base, timeout=60) as client:
@@ -205,7 +230,7 @@ async def main(args: argparse.Namespace) -> None:
                 ).json()
                 expected = min(1000, args.providers)
                 assert len(first["allocation_requests"]) == expected
-                assert len(first["provider_summaries"]) == expected
+                assert len(first["provider_summaries"]) == expected * (2 if args.nested else 1)
                 report(
                     f"{args.db} N={args.providers} resources+limit=1000",
                     await measure(client, QUERY, args.requests),
@@ -214,6 +239,11 @@ async def main(args: argparse.Namespace) -> None:
                     report(
                         f"{args.db} N={args.providers} nova query (root_required)",
                         await measure(client, NOVA_QUERY, args.requests),
+                    )
+                if args.nested:
+                    report(
+                        f"{args.db} N={args.providers} nested, granular SRIOV_NET_VF group",
+                        await measure(client, GRANULAR_QUERY, args.requests),
                     )
         finally:
             await db.dispose()
@@ -225,4 +255,7 @@ if __name__ == "__main__":
     parser.add_argument("--providers", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--nova", action="store_true", help="also time nova's root_required query")
+    parser.add_argument(
+        "--nested", action="store_true", help="give each node a PF child; time a granular query"
+    )
     asyncio.run(main(parser.parse_args()))

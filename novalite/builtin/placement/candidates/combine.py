@@ -19,7 +19,9 @@ Generation is lazy: the caller stops it once it has enough candidates.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import itertools
 from collections.abc import Iterator, Sequence
 
@@ -53,8 +55,8 @@ class World:
     root: dict[int, int]
     #: The request's traits that each provider has (other traits are not fetched).
     traits: dict[int, frozenset[int]]
-    #: (provider, class) -> (capacity, used)
-    capacity: dict[tuple[int, int], tuple[int, int]]
+    #: class -> provider -> capacity minus usage (plain ints: nothing for the GC to track)
+    free: dict[int, dict[int, int]]
     #: root -> sharing providers associated with that tree through an aggregate
     sharing_for_root: dict[int, set[int]] = dataclasses.field(default_factory=dict)
 
@@ -82,6 +84,23 @@ def _in_subtree(world: World, node: int, top: int) -> bool:
     return False
 
 
+@contextlib.contextmanager
+def quiet_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector around a synchronous burst of allocations.
+
+    Building thousands of small lists and dicts that all stay alive triggers full
+    collections whose cost grows with the whole heap (measured: most of the time of a
+    10,000-tree request). Nothing here creates cycles; the collector resumes after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class Combiner:
     """Yields the candidates of a request, tree by tree (see the module docstring)."""
 
@@ -95,8 +114,14 @@ class Combiner:
         root_required: frozenset[int],
         root_forbidden: frozenset[int],
         nested_aware: bool,
+        root_range: tuple[int, int] | None = None,
+        seen: set[tuple[object, ...]] | None = None,
     ) -> None:
+        """``root_range``: only trees whose root id is in it anchor candidates; ``seen``:
+        identities of candidates already produced (shared between batches)."""
         self.world = world
+        self.root_range = root_range
+        self.seen: set[tuple[object, ...]] = set() if seen is None else seen
         self.supplies = list(supplies)
         self.isolate = isolate
         self.same_subtrees = [s for s in same_subtrees if len(s) > 1]
@@ -106,6 +131,17 @@ class Combiner:
         self.tree_size: dict[int, int] = {}
         for r in world.root.values():
             self.tree_size[r] = self.tree_size.get(r, 0) + 1
+        # Per (group, class): suppliers by tree root, and as a set (for sharing ones), so
+        # that each tree costs in proportion to its own providers, not to the cloud's.
+        self._by_root: dict[tuple[int, int], dict[int, list[int]]] = {}
+        self._sets: dict[tuple[int, int], set[int]] = {}
+        for index, supply in enumerate(self.supplies):
+            for class_id, providers in supply.by_class.items():
+                by_root: dict[int, list[int]] = {}
+                for p in providers:
+                    by_root.setdefault(world.root[p], []).append(p)
+                self._by_root[(index, class_id)] = by_root
+                self._sets[(index, class_id)] = set(providers)
 
     def roots(self) -> list[int]:
         """Roots of every tree that could anchor a candidate, in id order."""
@@ -117,15 +153,24 @@ class Combiner:
         for root, sharing in self.world.sharing_for_root.items():
             if sharing:
                 found.add(root)
+        if self.root_range is not None:
+            low, high = self.root_range
+            found = {r for r in found if low <= r <= high}
         return sorted(found)
 
-    def _available(self, root: int, providers: list[int]) -> list[int]:
-        sharing = self.world.sharing_for_root.get(root, set())
-        return [p for p in providers if self.world.root[p] == root or p in sharing]
+    def _available(self, root: int, index: int, class_id: int) -> list[int]:
+        """Suppliers of ``class_id`` for group ``index`` usable by tree ``root``."""
+        here = self._by_root.get((index, class_id), {}).get(root, [])
+        sharing = self.world.sharing_for_root.get(root)
+        if not sharing:
+            return here
+        pool = self._sets.get((index, class_id), set())
+        shared = sorted(p for p in sharing if p in pool and self.world.root[p] != root)
+        return here + shared
 
-    def _unsuffixed_choices(self, root: int, supply: GroupSupply) -> Iterator[Choice]:
+    def _unsuffixed_choices(self, root: int, index: int, supply: GroupSupply) -> Iterator[Choice]:
         classes = sorted(supply.group.resources)
-        per_class = [self._available(root, supply.by_class.get(c, [])) for c in classes]
+        per_class = [self._available(root, index, c) for c in classes]
         if not all(per_class):
             return
         for providers in itertools.product(*per_class):
@@ -134,13 +179,13 @@ class Combiner:
             if _satisfies(traits, supply.group.required):
                 yield dict(zip(classes, providers, strict=True))
 
-    def _suffixed_choices(self, root: int, supply: GroupSupply) -> list[Choice]:
+    def _suffixed_choices(self, root: int, index: int, supply: GroupSupply) -> list[Choice]:
         if not supply.group.resources:
             return [{RESOURCELESS: p} for p in supply.matching if self.world.root[p] == root]
         classes = sorted(supply.group.resources)
         common: set[int] | None = None
         for c in classes:
-            here = set(self._available(root, supply.by_class.get(c, [])))
+            here = set(self._available(root, index, c))
             common = here if common is None else common & here
         return [dict.fromkeys(classes, p) for p in sorted(common or ())]
 
@@ -175,23 +220,25 @@ class Combiner:
             if not self.nested_aware and self.tree_size.get(self.world.root[provider], 1) > 1:
                 return None
             for class_id, amount in amounts.items():
-                cap, used = self.world.capacity[(provider, class_id)]
-                if used + amount > cap:
+                if amount > self.world.free[class_id][provider]:
                     return None
         return Candidate(allocations, mappings)
 
     def candidates(self) -> Iterator[Candidate]:
-        """Every valid candidate, trees in root-id order, without duplicates."""
-        seen: set[tuple[object, ...]] = set()
+        """Every valid candidate, trees in root-id order, without duplicates.
+
+        Run it without awaiting in between (it is synchronous) - see :func:`quiet_gc`.
+        """
+        seen = self.seen
         for root in self.roots():
             if not self._root_ok(root):
                 continue
             per_group: list[Sequence[Choice]] = []
-            for supply in self.supplies:
+            for index, supply in enumerate(self.supplies):
                 if supply.group.use_same_provider:
-                    per_group.append(self._suffixed_choices(root, supply))
+                    per_group.append(self._suffixed_choices(root, index, supply))
                 else:
-                    per_group.append(list(self._unsuffixed_choices(root, supply)))
+                    per_group.append(list(self._unsuffixed_choices(root, index, supply)))
                 if not per_group[-1]:
                     break
             else:

@@ -4,13 +4,18 @@
   query) no child provider and no sharing provider has inventory of a requested class. Then
   each candidate is one root provider; a single SQL query with every filter pushed down
   returns the qualifying roots in id order and stops after ``limit`` rows (unless the
-  answer is randomised, which needs them all).
+  answer is randomised, which needs them all), with their summaries as JSON text (on
+  PostgreSQL from a second, set-based query).
 * **General path** — nested trees, sharing providers, granular groups: :mod:`.general`
-  reads the suppliers, :mod:`.combine` builds the candidates lazily and the engine stops
-  after ``limit`` (or ``max_allocation_candidates``) of them.
+  reads the suppliers of a batch of trees (root ids in a range that doubles from
+  :data:`FIRST_BATCH`; sharing providers always), :mod:`.combine` builds the candidates
+  lazily, and the engine stops once it has ``limit`` (or ``max_allocation_candidates``).
 
-Summaries are then read for the providers in the answer only (plus, from 1.29, the other
+Summaries are read for the providers in the answer only (plus, from 1.29, the other
 providers of their trees). Everything runs on the caller's connection, in its transaction.
+Typical round trips of the fast path: the shape query and the roots query (plus one on
+PostgreSQL, plus one per kind of name to resolve: custom classes, traits, aggregates,
+``in_tree`` providers).
 """
 
 from __future__ import annotations
@@ -21,23 +26,19 @@ import random
 from collections.abc import Iterable
 from typing import TypeVar
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from novalite.builtin.placement.candidates import fastpath, general
-from novalite.builtin.placement.candidates.combine import Candidate, Combiner
+from novalite.builtin.placement.candidates.combine import Candidate, Combiner, quiet_gc
 from novalite.builtin.placement.candidates.lookup import (
     ResolvedRequest,
-    all_class_names,
-    class_name,
     resolve,
 )
 from novalite.builtin.placement.candidates.request import CandidateRequest
-from novalite.builtin.placement.candidates.summaries import (
-    ProviderSummary,
-    fetch_summaries,
-    tree_members,
-)
-from novalite.builtin.placement.db.models import CUSTOM_CLASS_ID_BASE
+from novalite.builtin.placement.candidates.sql import RP
+from novalite.builtin.placement.candidates.summaries import tree_members
+from novalite.builtin.placement.candidates.summary_sql import Doc, fetch_docs
 
 T = TypeVar("T")
 
@@ -59,31 +60,23 @@ class Options:
 class CandidateResult:
     """The candidates, the summaries of their providers, and the class names they use.
 
-    The fast path keeps its answer compact (few long-lived objects, which keeps the
-    garbage collector quiet): ``roots`` are single-provider candidates all asking
-    ``amounts``, and ``digests`` hold their summaries as JSON built by the database.
+    The answer is kept compact (few long-lived objects, which keeps the garbage collector
+    quiet): fast-path candidates are just ``roots`` all asking ``amounts``; general-path
+    ones are :class:`Candidate` objects; every summary is a :data:`Doc` whose JSON the
+    database built.
     """
 
     candidates: list[Candidate]
-    summaries: dict[int, ProviderSummary]
     class_names: dict[int, str]
     #: Which path answered ("fast", "general" or "none"), for logs and tests.
     path: str = "none"
     roots: list[int] = dataclasses.field(default_factory=list)
     amounts: dict[int, int] = dataclasses.field(default_factory=dict)
-    digests: dict[int, fastpath.RootRow] = dataclasses.field(default_factory=dict)
-    #: Only these classes appear in summaries (None: all, from 1.27).
-    summary_classes: frozenset[int] | None = None
+    docs: dict[int, Doc] = dataclasses.field(default_factory=dict)
 
     def uuid(self, provider: int) -> str:
         """The uuid of a provider of the answer."""
-        digest = self.digests.get(provider)
-        return digest[1] if digest is not None else self.summaries[provider].uuid
-
-    def class_name(self, class_id: int) -> str:
-        """The name of a resource class appearing in the answer."""
-        name = self.class_names.get(class_id)
-        return name if name is not None else class_name(class_id, self.class_names)
+        return self.docs[provider][1]
 
 
 def _generation_cap(request: CandidateRequest, options: Options) -> int | None:
@@ -118,46 +111,42 @@ async def _fast(
         resolved,
         single_provider_trees_only=shape.any_nested and not request.nested_aware,
         limit=_generation_cap(request, options),
-        summary_classes=None if options.all_classes else frozenset(resolved.class_names),
+        summary_classes=_classes(resolved, options),
         with_traits=options.with_traits,
+        # A random sample needs every qualifying root: summarise only the chosen ones.
+        with_docs=not options.randomize,
     )
     rows = _sample(rows, request, options)
-    names = dict(resolved.class_names)
     result = CandidateResult(
         [],
-        {},
-        names,
+        dict(resolved.class_names),
         "fast",
         roots=[row[0] for row in rows],
         amounts=dict(sorted(group.resources.items())),
-        digests={row[0]: row for row in rows},
+        docs={pid: (pid, uuid, None, uuid, inv, traits) for pid, uuid, inv, traits in rows},
     )
+    members = set(result.roots) if options.randomize else set()
     if request.nested_aware and shape.any_nested and rows:
-        members = await tree_members(conn, result.roots)
-        result.summaries = await _summaries(conn, members - set(result.digests), resolved, options)
-        result.class_names.update(await _names(conn, result.summaries, names))
+        members = await tree_members(conn, result.roots, all_roots=True)
+    if members:
+        known = set() if options.randomize else set(result.docs)
+        result.docs.update(
+            await fetch_docs(
+                conn,
+                members - known,
+                classes=_classes(resolved, options),
+                with_traits=options.with_traits,
+            )
+        )
     return result
 
 
-async def _summaries(
-    conn: AsyncConnection, ids: set[int], resolved: ResolvedRequest, options: Options
-) -> dict[int, ProviderSummary]:
-    return await fetch_summaries(
-        conn,
-        ids,
-        classes=None if options.all_classes else set(resolved.class_names),
-        with_traits=options.with_traits,
-    )
+def _classes(resolved: ResolvedRequest, options: Options) -> frozenset[int] | None:
+    return None if options.all_classes else frozenset(resolved.class_names)
 
 
-async def _names(
-    conn: AsyncConnection, summaries: dict[int, ProviderSummary], known: dict[int, str]
-) -> dict[int, str]:
-    unknown = {c for s in summaries.values() for c in s.resources if c not in known}
-    if not unknown:
-        return {}
-    custom = await all_class_names(conn) if any(c >= CUSTOM_CLASS_ID_BASE for c in unknown) else {}
-    return {c: class_name(c, custom) for c in unknown}
+#: Root ids covered by the general path's first batch (it doubles for each further one).
+FIRST_BATCH = 2048
 
 
 async def _general(
@@ -166,17 +155,36 @@ async def _general(
     request: CandidateRequest,
     options: Options,
 ) -> list[Candidate]:
-    world, supplies = await general.load(conn, resolved)
-    combiner = Combiner(
-        world,
-        supplies,
-        isolate=request.isolate,
-        same_subtrees=request.same_subtrees,
-        root_required=resolved.root_required,
-        root_forbidden=resolved.root_forbidden,
-        nested_aware=request.nested_aware,
-    )
-    return list(itertools.islice(combiner.candidates(), _generation_cap(request, options)))
+    """Candidates from batches of trees in root-id order, until ``cap`` of them exist.
+
+    Without a cap (a random sample of everything) one batch covers the whole cloud.
+    """
+    cap = _generation_cap(request, options)
+    sharing = await general.sharing_providers(conn)
+    highest = (await conn.execute(select(func.max(RP.c.id)))).scalar() or 0
+    found: list[Candidate] = []
+    seen: set[tuple[object, ...]] = set()
+    low, width = 1, FIRST_BATCH if cap is not None else max(highest, 1)
+    while low <= highest and (cap is None or len(found) < cap):
+        high = low + width - 1
+        batch = ((low, high), sharing)
+        world, supplies = await general.load(conn, resolved, batch)
+        with quiet_gc():
+            combiner = Combiner(
+                world,
+                supplies,
+                isolate=request.isolate,
+                same_subtrees=request.same_subtrees,
+                root_required=resolved.root_required,
+                root_forbidden=resolved.root_forbidden,
+                nested_aware=request.nested_aware,
+                root_range=(low, high),
+                seen=seen,
+            )
+            wanted = None if cap is None else cap - len(found)
+            found.extend(itertools.islice(combiner.candidates(), wanted))
+        low, width = high + 1, width * 2
+    return found
 
 
 def _providers(candidates: Iterable[Candidate]) -> set[int]:
@@ -190,7 +198,8 @@ async def custom_plans(conn: AsyncConnection) -> None:
 
     Good plans depend on the amounts and ids; the generic plan of a prepared statement
     (which PostgreSQL picks after five executions) was measured 4x slower. The fast path
-    sets this within its first query instead (one round trip less).
+    needs none of this: its roots query has its values inlined (see
+    :func:`.fastpath.qualifying_roots`) and its summaries query plans well generically.
     """
     if conn.dialect.name == "postgresql":
         await conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
@@ -205,8 +214,7 @@ async def find_candidates(
     """
     resolved = await resolve(conn, request)
     if not resolved.satisfiable:
-        return CandidateResult([], {}, dict(resolved.class_names))
-    summary_classes = None if options.all_classes else frozenset(resolved.class_names)
+        return CandidateResult([], dict(resolved.class_names))
     if (
         len(resolved.groups) == 1
         and not resolved.groups[0].use_same_provider
@@ -214,14 +222,13 @@ async def find_candidates(
     ):
         fast = await _fast(conn, resolved, request, options)
         if fast is not None:
-            fast.summary_classes = summary_classes
             return fast
     await custom_plans(conn)
     candidates = _sample(await _general(conn, resolved, request, options), request, options)
     provider_ids = _providers(candidates)
     if request.nested_aware and provider_ids:
         provider_ids = await tree_members(conn, provider_ids)
-    summaries = await _summaries(conn, provider_ids, resolved, options)
-    names = dict(resolved.class_names)
-    names.update(await _names(conn, summaries, names))
-    return CandidateResult(candidates, summaries, names, "general", summary_classes=summary_classes)
+    docs = await fetch_docs(
+        conn, provider_ids, classes=_classes(resolved, options), with_traits=options.with_traits
+    )
+    return CandidateResult(candidates, dict(resolved.class_names), "general", docs=docs)

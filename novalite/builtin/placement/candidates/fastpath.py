@@ -12,11 +12,12 @@ import dataclasses
 import functools
 from typing import Any
 
-from sqlalchemy import Select, String, and_, cast, exists, func, literal, select
+from sqlalchemy import Select, String, and_, cast, exists, literal, select, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from novalite.builtin.placement.candidates import summary_sql
-from novalite.builtin.placement.candidates.lookup import GroupFilter, ResolvedRequest
+from novalite.builtin.placement.candidates.lookup import GroupFilter, ResolvedRequest, trait_ids
 from novalite.builtin.placement.candidates.sql import (
     INV,
     RP,
@@ -25,13 +26,9 @@ from novalite.builtin.placement.candidates.sql import (
     fits,
     trait_filters,
 )
-from novalite.builtin.placement.db.models import ResourceClass, Trait
 
 #: Trait marking a provider whose inventory is shared with its aggregates' trees.
 SHARES_TRAIT = "MISC_SHARES_VIA_AGGREGATE"
-
-_TRAIT = Trait.__table__
-_RC = ResourceClass.__table__
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,7 +41,9 @@ class Shape:
 
 
 @functools.lru_cache(maxsize=64)
-def deployment_shape_stmt(class_ids: tuple[int, ...], postgresql: bool = False) -> Select[Any]:
+def deployment_shape_stmt(
+    class_ids: tuple[int, ...], shares_trait_id: int | None
+) -> Select[bool, bool, bool]:
     """(a child provider supplies a class, a sharing provider supplies one, nesting exists).
 
     Written as nested ``EXISTS`` so that each probe starts from the (usually few) child
@@ -58,11 +57,10 @@ def deployment_shape_stmt(class_ids: tuple[int, ...], postgresql: bool = False) 
     nested_supply = exists().where(child.c.parent_provider_id >= 0, has_class)
     rpt = RPT.alias()
     inv2 = INV.alias()
-    trait = _TRAIT.alias()
-    # A join (not "trait_id = (subquery)") so that PostgreSQL plans an index range scan.
+    # The trait's id as a value (not a subquery or a join) lets PostgreSQL see from its
+    # statistics that few providers share, and range-scan the primary key.
     shared_supply = exists().where(
-        trait.c.name == SHARES_TRAIT,
-        rpt.c.trait_id == trait.c.id,
+        rpt.c.trait_id == (-1 if shares_trait_id is None else shares_trait_id),
         exists().where(
             inv2.c.resource_provider_id == rpt.c.resource_provider_id,
             inv2.c.resource_class_id.in_(class_ids),
@@ -70,18 +68,13 @@ def deployment_shape_stmt(class_ids: tuple[int, ...], postgresql: bool = False) 
     )
     any_child = RP.alias("any_child")
     any_nested = exists().where(any_child.c.parent_provider_id >= 0)
-    columns: list[Any] = [nested_supply, shared_supply, any_nested]
-    if postgresql:
-        columns.append(func.set_config("plan_cache_mode", "force_custom_plan", True))
-    return select(*columns)
+    return select(nested_supply, shared_supply, any_nested)
 
 
 async def deployment_shape(conn: AsyncConnection, class_ids: list[int]) -> Shape:
-    """Run :func:`deployment_shape_stmt` (on PostgreSQL it also sets, for the rest of the
-    transaction, ``plan_cache_mode = force_custom_plan``: see :func:`.engine.custom_plans`).
-    """
-    stmt = deployment_shape_stmt(tuple(sorted(class_ids)), conn.dialect.name == "postgresql")
-    row = (await conn.execute(stmt)).one()
+    """Run :func:`deployment_shape_stmt`."""
+    shares = (await trait_ids(conn, {SHARES_TRAIT})).get(SHARES_TRAIT)
+    row = (await conn.execute(deployment_shape_stmt(tuple(sorted(class_ids)), shares))).one()
     return Shape(bool(row[0]), bool(row[1]), bool(row[2]))
 
 
@@ -95,9 +88,10 @@ def roots_stmt(
     *,
     single_provider_trees_only: bool,
     limit: int | None,
-    sqlite: bool = False,
+    dialect: str = "sqlite",
     summary_classes: frozenset[int] | None = None,
     with_traits: bool = True,
+    with_docs: bool = True,
 ) -> Select[Any]:
     """Root providers that alone satisfy ``group`` and the root traits, in id order.
 
@@ -116,9 +110,10 @@ def roots_stmt(
         root_forbidden=resolved.root_forbidden,
         single_provider_trees_only=single_provider_trees_only,
         limit=limit,
-        sqlite=sqlite,
+        dialect=dialect,
         summary_classes=None if summary_classes is None else tuple(sorted(summary_classes)),
         with_traits=with_traits,
+        with_docs=with_docs,
     )
 
 
@@ -135,9 +130,10 @@ def _roots_stmt(
     root_forbidden: frozenset[int],
     single_provider_trees_only: bool,
     limit: int | None,
-    sqlite: bool,
+    dialect: str,
     summary_classes: tuple[int, ...] | None,
     with_traits: bool,
+    with_docs: bool,
 ) -> Select[Any]:
     conds: list[Any] = [RP.c.parent_provider_id.is_(None)]
     for class_id, amount in resources:
@@ -157,23 +153,37 @@ def _roots_stmt(
     if single_provider_trees_only:
         child = RP.alias("child")
         conds.append(~exists().where(child.c.parent_provider_id == RP.c.id))
-    if sqlite:
-        # SQLite runs correlated subqueries per row cheaply: summaries in the select list.
+    if dialect != "postgresql" and with_docs:
+        # SQLite (and MySQL) run correlated subqueries per row cheaply: summaries in the
+        # select list.
         stmt = (
             select(
                 RP.c.id,
                 RP.c.uuid,
-                summary_sql.inventory_json(sqlite=True, classes=summary_classes),
+                summary_sql.inventory_json(dialect=dialect, classes=summary_classes),
                 summary_sql.traits_json() if with_traits else literal(None, String),
             )
             .where(and_(*conds))
             .order_by(RP.c.id)
         )
         return stmt if limit is None else stmt.limit(limit)
-    # Elsewhere (PostgreSQL) the summaries come from a second, set-based query.
+    # On PostgreSQL, or when the rows will be sampled first, the summaries come
+    # from a second, set-based query.
     roots = select(RP.c.id, RP.c.uuid, literal(None, String), literal(None, String))
     roots = roots.where(and_(*conds)).order_by(RP.c.id)
     return roots if limit is None else roots.limit(limit)
+
+
+@functools.lru_cache(maxsize=256)
+def _inlined(stmt: Select[Any], dialect: Dialect) -> Any:
+    """``stmt`` as text with its values inlined (ints only), for PostgreSQL.
+
+    A statement without parameters is planned once per connection for these very values
+    and the plan reused (asyncpg prepares it): no generic plan, no re-planning (~2 ms).
+    ``stmt`` objects are themselves cached by shape, so this cache hits.
+    """
+    sql = stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+    return text(str(sql))
 
 
 #: ``(id, uuid, resources JSON, traits JSON)`` of a qualifying root.
@@ -189,21 +199,26 @@ async def qualifying_roots(
     limit: int | None,
     summary_classes: frozenset[int] | None = None,
     with_traits: bool = True,
+    with_docs: bool = True,
 ) -> list[RootRow]:
-    """Run :func:`roots_stmt`: the qualifying roots in id order, with their digests."""
+    """Run :func:`roots_stmt`: the qualifying roots in id order, with their summaries'
+    JSON unless ``with_docs`` is false (then the two JSON fields are None)."""
     stmt = roots_stmt(
         group,
         resolved,
         single_provider_trees_only=single_provider_trees_only,
         limit=limit,
-        sqlite=conn.dialect.name == "sqlite",
+        dialect=conn.dialect.name,
         summary_classes=summary_classes,
         with_traits=with_traits,
+        with_docs=with_docs,
     )
+    if conn.dialect.name == "postgresql":
+        stmt = _inlined(stmt, conn.dialect)
     rows = [
         (int(pid), str(uuid), inv, traits) for pid, uuid, inv, traits in await conn.execute(stmt)
     ]
-    if conn.dialect.name == "sqlite" or not rows:
+    if conn.dialect.name != "postgresql" or not rows or not with_docs:
         return rows
     docs: tuple[dict[int, str], dict[int, str]] = ({}, {})
     query = summary_sql.summaries_by_ids(

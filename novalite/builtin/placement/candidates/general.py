@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from novalite.builtin.placement.candidates.combine import GroupSupply, World
@@ -43,10 +43,24 @@ def _provider_filters(group: GroupFilter, *, with_required: bool) -> list[Any]:
     return conds
 
 
-def supply_stmt(group: GroupFilter, class_id: int, amount: int) -> Select[Any]:
-    """Providers able to give ``amount`` of ``class_id`` to ``group``, with their numbers."""
+#: Root ids ``(lowest, highest)`` a batch covers, and the sharing providers (always read).
+Batch = tuple[tuple[int, int], frozenset[int]]
+
+
+def supply_stmt(
+    group: GroupFilter, class_id: int, amount: int, batch: Batch | None = None
+) -> Select[Any]:
+    """Providers able to give ``amount`` of ``class_id`` to ``group``, with their numbers.
+
+    With a ``batch``: only those in trees whose root id is in its range, plus the sharing
+    providers wherever they are.
+    """
     conds = [INV.c.resource_class_id == class_id, fits(INV, class_id, amount)]
     conds += _provider_filters(group, with_required=group.use_same_provider)
+    if batch is not None:
+        (low, high), sharing = batch
+        in_range = RP.c.root_provider_id.between(low, high)
+        conds.append(or_(in_range, RP.c.id.in_(sorted(sharing))) if sharing else in_range)
     return (
         select(
             RP.c.id,
@@ -85,27 +99,37 @@ def _associations_stmt(chunk: list[int]) -> Select[Any]:
     )
 
 
-async def load(conn: AsyncConnection, resolved: ResolvedRequest) -> tuple[World, list[GroupSupply]]:
-    """Everything :class:`~.combine.Combiner` needs for ``resolved``."""
-    world = World(parent={}, root={}, traits={}, capacity={})
+async def sharing_providers(conn: AsyncConnection) -> frozenset[int]:
+    """Every provider with the ``MISC_SHARES_VIA_AGGREGATE`` trait (usually a handful)."""
+    return frozenset(int(r[0]) for r in await conn.execute(_sharing_stmt()))
+
+
+async def load(
+    conn: AsyncConnection, resolved: ResolvedRequest, batch: Batch | None = None
+) -> tuple[World, list[GroupSupply]]:
+    """Everything :class:`~.combine.Combiner` needs for ``resolved`` (within ``batch``)."""
+    world = World(parent={}, root={}, traits={}, free={})
     supplies: list[GroupSupply] = []
     for group in resolved.groups:
         supply = GroupSupply(group)
         for class_id, amount in sorted(group.resources.items()):
             providers = []
+            free = world.free.setdefault(class_id, {})
             for pid, root, total, reserved, ratio, used in await conn.execute(
-                supply_stmt(group, class_id, amount)
+                supply_stmt(group, class_id, amount, batch)
             ):
                 providers.append(int(pid))
                 world.root[int(pid)] = int(root)
-                world.capacity[(int(pid), class_id)] = (capacity(total, reserved, ratio), int(used))
+                free[int(pid)] = capacity(total, reserved, ratio) - int(used)
             supply.by_class[class_id] = providers
         supplies.append(supply)
 
     suppliers = set(world.root)
-    sharing = {int(r[0]) for r in await conn.execute(_sharing_stmt())} & suppliers
+    everyone_sharing = batch[1] if batch is not None else await sharing_providers(conn)
+    sharing = everyone_sharing & suppliers
     async for provider, root in rows_in_chunks(conn, _associations_stmt, sharing):
-        world.sharing_for_root.setdefault(int(root), set()).add(int(provider))
+        if batch is None or batch[0][0] <= int(root) <= batch[0][1]:
+            world.sharing_for_root.setdefault(int(root), set()).add(int(provider))
     roots = set(world.root.values()) | set(world.sharing_for_root)
 
     def shape(chunk: list[int]) -> Select[Any]:

@@ -7,6 +7,8 @@ Standard resource classes are not stored: their id is their position in
 from __future__ import annotations
 
 import dataclasses
+import weakref
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -25,7 +27,6 @@ from novalite.builtin.placement.db.models import (
 from novalite.builtin.placement.db.resource_classes import STANDARD
 
 _STANDARD_IDS = {name: i for i, name in enumerate(STANDARD)}
-_STANDARD_NAMES = dict(enumerate(STANDARD))
 _RC = ResourceClass.__table__
 _TRAIT = Trait.__table__
 _AGG = PlacementAggregate.__table__
@@ -61,17 +62,6 @@ class ResolvedRequest:
     satisfiable: bool = True
 
 
-def class_name(class_id: int, custom: dict[int, str]) -> str:
-    """Name of a resource class id (standard or one of ``custom``)."""
-    return _STANDARD_NAMES.get(class_id) or custom.get(class_id, f"UNKNOWN_{class_id}")
-
-
-async def all_class_names(conn: AsyncConnection) -> dict[int, str]:
-    """Every custom class, id -> name (for summaries listing all classes of a provider)."""
-    rows = await conn.execute(select(_RC.c.id, _RC.c.name))
-    return {int(i): str(n) for i, n in rows}
-
-
 async def _class_ids(conn: AsyncConnection, names: set[str]) -> dict[str, int]:
     ids = {n: _STANDARD_IDS[n] for n in names if n in _STANDARD_IDS}
     custom = sorted(names - set(ids))
@@ -86,13 +76,36 @@ async def _class_ids(conn: AsyncConnection, names: set[str]) -> dict[str, int]:
     return ids
 
 
+#: Ids of standard traits per database engine. Standard traits (every non-``CUSTOM_``
+#: trait) are synced from os-traits at start-up and cannot be deleted through the API, so
+#: an id, once read, stays valid for the life of the database; custom ones are always read.
+_STANDARD_TRAIT_IDS: weakref.WeakKeyDictionary[Any, dict[str, int]] = weakref.WeakKeyDictionary()
+
+
+def _trait_cache(conn: AsyncConnection) -> dict[str, int]:
+    return _STANDARD_TRAIT_IDS.setdefault(conn.engine.sync_engine, {})
+
+
+async def trait_ids(conn: AsyncConnection, names: set[str]) -> dict[str, int]:
+    """Ids of the traits ``names`` (unknown ones are absent); standard ones are cached."""
+    cache = _trait_cache(conn)
+    ids = {n: cache[n] for n in names if n in cache}
+    wanted = sorted(names - set(ids))
+    if wanted:
+        rows = await conn.execute(
+            select(_TRAIT.c.name, _TRAIT.c.id).where(_TRAIT.c.name.in_(wanted))
+        )
+        for name, tid in rows:
+            ids[str(name)] = int(tid)
+            if not str(name).startswith("CUSTOM_"):
+                cache[str(name)] = int(tid)
+    return ids
+
+
 async def _trait_ids(conn: AsyncConnection, names: set[str]) -> dict[str, int]:
     if not names:
         return {}
-    rows = await conn.execute(
-        select(_TRAIT.c.name, _TRAIT.c.id).where(_TRAIT.c.name.in_(sorted(names)))
-    )
-    ids = {str(n): int(i) for n, i in rows}
+    ids = await trait_ids(conn, names)
     missing = sorted(names - set(ids))
     if missing:
         raise CandidateQueryError(f"No such trait(s): {', '.join(missing)}.")

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from novalite.builtin.placement.candidates.engine import CandidateResult
-from novalite.builtin.placement.candidates.summaries import ProviderSummary
+from novalite.builtin.placement.candidates.summary_sql import Doc
 
 Version = tuple[int, int]
 
@@ -45,7 +45,7 @@ def _request(
 def _fast_template(result: CandidateResult, version: Version) -> bytes:
     """A ``%s``-per-uuid template of the fast path's (otherwise identical) requests."""
     marker = "@@UUID@@"
-    resources = {result.class_name(c): a for c, a in result.amounts.items()}
+    resources = {result.class_names[c]: a for c, a in result.amounts.items()}
     template = _request({marker: resources}, {"": [marker]}, version)
     return template.replace(b"%", b"%%").replace(marker.encode(), b"%s")
 
@@ -59,73 +59,34 @@ def _requests(result: CandidateResult, version: Version) -> Iterator[bytes]:
             yield template % ((uuid,) * count)
     for candidate in result.candidates:
         allocations = {
-            result.uuid(p): {result.class_name(c): a for c, a in res.items()}
+            result.uuid(p): {result.class_names[c]: a for c, a in res.items()}
             for p, res in candidate.allocations.items()
         }
         mappings = {s: [result.uuid(p) for p in ps] for s, ps in candidate.mappings.items()}
         yield _request(allocations, mappings, version)
 
 
-def _summary(
-    result: CandidateResult,
-    version: Version,
-    resources: list[tuple[int, int, int]],
-    traits: list[str],
-    *,
-    parent: str | None,
-    root: str,
-) -> bytes:
-    wanted = result.summary_classes
-    body: dict[str, Any] = {
-        "resources": {
-            result.class_name(c): {"capacity": cap, "used": used}
-            for c, cap, used in resources
-            if wanted is None or c in wanted
-        }
-    }
-    if version >= (1, 17):
-        body["traits"] = traits
-    if version >= (1, 29):
-        body["parent_provider_uuid"] = parent
-        body["root_provider_uuid"] = root
-    return orjson.dumps(body)
-
-
-def _digest_summary(
-    version: Version, uuid: str, resources: str | None, traits: str | None
-) -> bytes:
-    """A root's summary from the JSON fragments the fast path's query built."""
+def _summary(version: Version, doc: Doc) -> bytes:
+    """A provider's summary from the JSON fragments the database built."""
+    _, _, parent, root, resources, traits = doc
     body = b'{"resources":{%s}' % (resources or "").encode()
     if version >= (1, 17):
         body += b',"traits":[%s]' % (traits or "").encode()
     if version >= (1, 29):
-        body += b',"parent_provider_uuid":null,"root_provider_uuid":"%s"' % uuid.encode()
-    return body + b"}"
-
-
-def _summaries(result: CandidateResult, version: Version) -> Iterator[tuple[str, bytes]]:
-    for _, uuid, inventories, traits in result.digests.values():
-        yield uuid, _digest_summary(version, uuid, inventories, traits)
-    summary: ProviderSummary
-    for summary in sorted(result.summaries.values(), key=lambda s: s.uuid):
-        resources = [(c, cap, used) for c, (cap, used) in sorted(summary.resources.items())]
-        yield (
-            summary.uuid,
-            _summary(
-                result,
-                version,
-                resources,
-                summary.traits,
-                parent=summary.parent_uuid,
-                root=summary.root_uuid,
-            ),
+        parent_json = b"null" if parent is None else b'"%s"' % parent.encode()
+        body += b',"parent_provider_uuid":%s,"root_provider_uuid":"%s"' % (
+            parent_json,
+            root.encode(),
         )
+    return body + b"}"
 
 
 def render_json(result: CandidateResult, version: Version) -> bytes:
     """The JSON body for ``result`` at ``version``."""
     requests = b",".join(_requests(result, version))
-    summaries = b",".join(b'"%s":%s' % (u.encode(), s) for u, s in _summaries(result, version))
+    summaries = b",".join(
+        b'"%s":%s' % (doc[1].encode(), _summary(version, doc)) for doc in result.docs.values()
+    )
     return b'{"allocation_requests":[%s],"provider_summaries":{%s}}' % (requests, summaries)
 
 

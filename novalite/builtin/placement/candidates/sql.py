@@ -11,7 +11,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from novalite.builtin.placement.db.models import (
@@ -114,3 +128,14 @@ async def rows_in_chunks(
         result = await conn.execute(build(ordered[start : start + CHUNK]))
         for row in result:
             yield row
+
+
+def in_ids(conn: AsyncConnection, column: Any, ids: list[int]) -> ColumnElement[bool]:
+    """``column IN (ids)``; on PostgreSQL ``= ANY(:array)`` (one parameter, not thousands)."""
+    if conn.dialect.name == "postgresql":
+        condition: ColumnElement[bool] = column == any_(
+            bindparam(None, ids, type_=postgresql.ARRAY(Integer))
+        )
+        return condition
+    membership: ColumnElement[bool] = column.in_(ids)
+    return membership

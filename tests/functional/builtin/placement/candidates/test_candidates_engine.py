@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from candidates_support import Seeder, seeding
 
+from novalite.builtin.placement.candidates import engine
 from novalite.builtin.placement.candidates.engine import Options, find_candidates
 from novalite.builtin.placement.candidates.params import parse_query
 from novalite.builtin.placement.candidates.render import render
@@ -221,3 +222,61 @@ async def test_old_microversion_shapes(placement_db: Database) -> None:
     body, _ = await ask(placement_db, "resources=VCPU:1", version=(1, 33))
     assert "mappings" not in body["allocation_requests"][0]
     assert "parent_provider_uuid" in body["provider_summaries"][cn]
+
+
+async def test_custom_classes_in_summaries(placement_db: Database) -> None:
+    s = await seed(placement_db)
+    cn = await s.compute("cn")
+    await s.inventory("cn", "CUSTOM_MAGIC", 5, allocation_ratio=1.5)
+    await s.allocate("cn", "CUSTOM_MAGIC", 2)
+    await s.provider("fpga", parent="cn")
+    await s.inventory("fpga", "CUSTOM_FPGA_X", 2)
+    await done(s)
+    body, path = await ask(placement_db, "resources=CUSTOM_MAGIC:1")
+    assert path == "fast"
+    assert allocs(body) == [{cn: {"CUSTOM_MAGIC": 1}}]
+    assert body["provider_summaries"][cn]["resources"]["CUSTOM_MAGIC"] == {
+        "capacity": 7,
+        "used": 2,
+    }
+    fpga = s.uuids["fpga"]
+    assert body["provider_summaries"][fpga]["resources"] == {
+        "CUSTOM_FPGA_X": {"capacity": 2, "used": 0}
+    }
+    body, path = await ask(placement_db, "resources=VCPU:1,CUSTOM_FPGA_X:1", version=(1, 29))
+    assert path == "general"
+    assert allocs(body) == [{cn: {"VCPU": 1}, fpga: {"CUSTOM_FPGA_X": 1}}]
+    # before 1.27 only the requested classes are summarised
+    body, _ = await ask(placement_db, "resources=VCPU:1,CUSTOM_FPGA_X:1", version=(1, 26))
+    assert body["allocation_requests"] == []  # nested trees are hidden below 1.29
+    body, _ = await ask(placement_db, "resources=VCPU:1", version=(1, 26))
+    assert body["allocation_requests"] == []
+
+
+async def test_general_path_batches_give_the_same_answer(
+    placement_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = await seed(placement_db)
+    for i in range(6):
+        await s.compute(f"cn{i}")
+        await s.aggregates(f"cn{i}", AGG)
+        await s.provider(f"pf{i}", parent=f"cn{i}")
+        await s.inventory(f"pf{i}", "SRIOV_NET_VF", 2)
+    await s.provider("ss")
+    await s.inventory("ss", "DISK_GB", 1000)
+    await s.traits("ss", "MISC_SHARES_VIA_AGGREGATE")
+    await s.aggregates("ss", AGG)
+    await done(s)
+    queries = [
+        "resources=VCPU:1,DISK_GB:1&resources1=SRIOV_NET_VF:1",
+        "resources=DISK_GB:1",
+        "resources=VCPU:1,DISK_GB:1&resources1=SRIOV_NET_VF:1&limit=3",
+        "resources=VCPU:1&resources1=SRIOV_NET_VF:1&limit=1",
+    ]
+    whole = [(await ask(placement_db, q))[0] for q in queries]
+    monkeypatch.setattr(engine, "FIRST_BATCH", 1)
+    batched = [(await ask(placement_db, q))[0] for q in queries]
+    assert batched == whole
+    assert len(whole[0]["allocation_requests"]) == 12  # disk from each node or from ss
+    assert len(whole[1]["allocation_requests"]) == 7  # six nodes' own disk, ss once
+    assert len(whole[2]["allocation_requests"]) == 3

@@ -176,20 +176,27 @@ async def test_limit_and_randomize(placement_db: Database) -> None:
         bodies = [(await get(http, "resources=VCPU:1&limit=5")).json() for _ in range(5)]
     assert all(len(b["allocation_requests"]) == 5 == len(b["provider_summaries"]) for b in bodies)
     assert len({frozenset(p for s in providers(b) for p in s) for b in bodies}) > 1
+    for body in bodies:
+        for summary in body["provider_summaries"].values():
+            assert summary["resources"]["VCPU"] == {"capacity": 8, "used": 0}
 
 
-@pytest.fixture
-async def pg_client(postgresql_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Database]]:
-    db = await placement_database(postgresql_url)
+@pytest.fixture(params=["postgresql", "mariadb"])
+async def server_db_client(
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[tuple[httpx.AsyncClient, Database]]:
+    """Placement on a database server: PostgreSQL and MariaDB in turn."""
+    db = await placement_database(request.getfixturevalue(f"{request.param}_url"))
     transport = httpx.ASGITransport(app=make_app(db))
     async with httpx.AsyncClient(transport=transport, base_url="http://placement") as http:
         yield http, db
     await db.dispose()
 
 
-@pytest.mark.postgresql
-async def test_postgresql(pg_client: tuple[httpx.AsyncClient, Database]) -> None:
-    client, db = pg_client
+async def test_on_database_servers(
+    server_db_client: tuple[httpx.AsyncClient, Database],
+) -> None:
+    client, db = server_db_client
     async with seeding(db) as s:
         await cloud(s)
         u = dict(s.uuids)

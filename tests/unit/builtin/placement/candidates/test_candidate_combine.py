@@ -31,14 +31,7 @@ def world() -> World:
         parent={1: None, 2: 1, 3: 1, 10: None, 20: None},
         root={1: 1, 2: 1, 3: 1, 10: 10, 20: 20},
         traits={2: frozenset({T_A}), 3: frozenset({T_B}), 1: frozenset({T_ROOT})},
-        capacity={
-            (1, VCPU): (8, 0),
-            (1, MEM): (1024, 0),
-            (2, VF): (4, 0),
-            (3, VF): (4, 3),
-            (10, VCPU): (8, 0),
-            (20, MEM): (4096, 0),
-        },
+        free={VCPU: {1: 8, 10: 8}, MEM: {1: 1024, 20: 4096}, VF: {2: 4, 3: 1}},
         sharing_for_root={10: {20}},
     )
 
