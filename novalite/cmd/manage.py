@@ -204,18 +204,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cmd.set_defaults(func=discover_hosts)
 
-    identity = categories.add_parser(
-        "identity", help="the built-in identity service"
-    ).add_subparsers(dest="action", required=True)
-    cmd = identity.add_parser(
-        "bootstrap", help="provision domain, roles, users, projects and the catalog"
+    cmd = categories.add_parser(
+        "bootstrap",
+        help="provision the built-in identity service: domain, roles, users, projects, catalog",
     )
     cmd.add_argument(
         "--base-url",
         required=True,
         help="URL the HTTP services are reached at (the catalog is built under it)",
     )
-    cmd.set_defaults(func=bootstrap)
+    cmd.set_defaults(func=bootstrap, action="")
+
+    identity = categories.add_parser(
+        "identity", help="the built-in identity service's token keys"
+    ).add_subparsers(dest="action", required=True)
     identity.add_parser("fernet_setup", help="create the token keys").set_defaults(
         func=fernet_setup
     )
@@ -235,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``novalite-manage`` console script."""
     args = build_parser().parse_args(argv)
-    prog = f"novalite-manage {args.category} {args.action}"
+    prog = " ".join(filter(None, ("novalite-manage", args.category, args.action)))
     try:
         config = conf.load_from_args(args)
     except ConfigError as exc:

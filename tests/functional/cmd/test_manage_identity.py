@@ -1,4 +1,4 @@
-"""novalite-manage identity bootstrap / fernet_rotate on a fresh state directory."""
+"""novalite-manage bootstrap and identity fernet_rotate on a fresh state directory."""
 
 import stat
 from pathlib import Path
@@ -11,14 +11,15 @@ from tests.processes import run, write_config
 def test_bootstrap_is_idempotent_and_writes_private_clouds_yaml(tmp_path: Path) -> None:
     config = write_config(tmp_path / "n.conf", {"DEFAULT": {"state_path": tmp_path / "data"}})
     args = ["--config-file", str(config), "identity"]
-    first = run("novalite-manage", *args, "bootstrap", "--base-url", "http://127.0.0.1:9")
+    bootstrap = ["--config-file", str(config), "bootstrap", "--base-url", "http://127.0.0.1:9"]
+    first = run("novalite-manage", *bootstrap)
     assert first.returncode == 0, first.stderr
     clouds_path = tmp_path / "data" / "clouds.yaml"
     clouds = yaml.safe_load(clouds_path.read_text())["clouds"]
     assert set(clouds) == {"novalite", "novalite-admin"}
     assert clouds["novalite"]["auth"]["auth_url"] == "http://127.0.0.1:9/identity"
     assert stat.S_IMODE(clouds_path.stat().st_mode) == 0o600
-    second = run("novalite-manage", *args, "bootstrap", "--base-url", "http://127.0.0.1:9")
+    second = run("novalite-manage", *bootstrap)
     assert second.returncode == 0, second.stderr
     assert yaml.safe_load(clouds_path.read_text())["clouds"] == clouds
 
