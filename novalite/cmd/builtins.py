@@ -101,7 +101,7 @@ async def bootstrap_identity(
         demo_password=credentials.demo,
         service_password=credentials.service,
     )
-    clouds = conf.state_path / "clouds.yaml"
+    clouds = (conf.state_path / "clouds.yaml").resolve()
     write_clouds_yaml(clouds, f"{base_url}/identity", region, credentials.admin, credentials.demo)
     return clouds
 
