@@ -323,3 +323,100 @@ class PlacementConflict(ClientError):
     code = "novalite.client.placement_conflict"
     msg_fmt = "Placement conflict on {path}: {detail}"
     http_status = 409
+
+
+# --- Compute API (novalite.api) ---------------------------------------------------------
+
+
+class ComputeVersionInvalid(NovaliteError):
+    """A compute microversion header that does not parse (400)."""
+
+    code = "novalite.api.compute_version_invalid"
+    http_status = 400
+    msg_fmt = (
+        "API Version String {version} is of invalid format. Must be of format MajorNum.MinorNum."
+    )
+
+
+class ComputeVersionNotSupported(NovaliteError):
+    """A compute microversion outside the served range (406)."""
+
+    code = "novalite.api.compute_version_unsupported"
+    http_status = 406
+    msg_fmt = (
+        "Version {version} is not supported by the API. Minimum is {min} and maximum is {max}."
+    )
+
+
+class FlavorNotFound(NotFound):
+    code = "novalite.flavor.not_found"
+    msg_fmt = "Flavor {flavor_id} could not be found."
+
+
+class FlavorExists(Conflict):
+    code = "novalite.flavor.name_exists"
+    msg_fmt = "Flavor with name {name} already exists."
+
+
+class FlavorIdExists(Conflict):
+    code = "novalite.flavor.id_exists"
+    msg_fmt = "Flavor with ID {flavor_id} already exists."
+
+
+class FlavorExtraSpecNotFound(NotFound):
+    code = "novalite.flavor.extra_spec_not_found"
+    msg_fmt = "Flavor {flavor_id} has no extra specs with key {key}."
+
+
+class FlavorAccessExists(Conflict):
+    code = "novalite.flavor.access_exists"
+    msg_fmt = (
+        "Flavor access already exists for flavor {flavor_id} and project {project_id} combination."
+    )
+
+
+class FlavorAccessNotFound(NotFound):
+    code = "novalite.flavor.access_not_found"
+    msg_fmt = "Flavor access not found for {flavor_id} / {project_id} combination."
+
+
+class KeypairNotFound(NotFound):
+    code = "novalite.keypair.not_found"
+    msg_fmt = "Keypair {name} not found for user {user_id}"
+
+
+class KeyPairExists(Conflict):
+    code = "novalite.keypair.exists"
+    msg_fmt = "Key pair '{name}' already exists."
+
+
+class InvalidKeypair(Invalid):
+    code = "novalite.keypair.invalid"
+    msg_fmt = "Keypair data is invalid: {reason}"
+
+
+class MarkerNotFound(Invalid):
+    code = "novalite.api.marker_not_found"
+    msg_fmt = "Marker {marker} could not be found."
+
+
+# -- scheduler (novalite.scheduler) -----------------------------------------------------------
+
+
+class NoValidHost(NovaliteError):
+    """No host passed the filters for an instance of a request.
+
+    ``reason`` is the redacted summary a user may read; ``kwargs['details']`` carries the
+    admin message (per-filter counts and host names).
+    """
+
+    code = "novalite.scheduler.no_valid_host"
+    msg_fmt = "No valid host was found. {reason}"
+    http_status = 400
+
+
+class SchedulerConfigError(ConfigError):
+    """``[filter_scheduler]`` names a filter or weigher that does not exist."""
+
+    code = "novalite.scheduler.config_invalid"
+    msg_fmt = "[filter_scheduler] {option}: {reason}"

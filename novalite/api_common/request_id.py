@@ -20,7 +20,9 @@ class RequestIdMiddleware:
     """Give each request an id, log under it, and return it in the response headers.
 
     A valid ``X-OpenStack-Request-ID`` from the caller is kept as the global
-    request id (in ``scope["state"]``); the local id is always new.
+    request id (in ``scope["state"]``); the local id is new for each request,
+    and shared by nested applications (a service mounted in the all-in-one's
+    listener answers with the listener's id in all its headers).
     """
 
     def __init__(self, app: ASGIApp, headers: tuple[str, ...] = (REQUEST_ID_HEADER,)) -> None:
@@ -31,8 +33,8 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = generate_request_id()
         state = scope.setdefault("state", {})
+        request_id = state.get("request_id") or generate_request_id()
         state["request_id"] = request_id
         incoming = dict(scope.get("headers") or []).get(REQUEST_ID_HEADER.encode())
         if incoming and _GLOBAL_ID.match(incoming.decode("latin-1")):

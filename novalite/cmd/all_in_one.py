@@ -9,7 +9,6 @@ import logging
 from starlette.middleware import Middleware
 
 from novalite.api.app import PUBLIC_PATHS as COMPUTE_PUBLIC_PATHS
-from novalite.api.app import create_compute_app
 from novalite.api_common.app import DeferredApp, HttpServer, mount_services
 from novalite.cmd import builtins, cells, services, wiring
 from novalite.conf import Config
@@ -69,7 +68,7 @@ def _base_url(conf: Config, port: int) -> str:
 
 
 async def http_services(
-    conf: Config, stack: contextlib.AsyncExitStack, cell_db: Database
+    conf: Config, stack: contextlib.AsyncExitStack, api_db: Database, cell_db: Database
 ) -> list[Component]:
     """One listener for identity, placement and the compute API, with the catalog pointing at it.
 
@@ -99,7 +98,7 @@ async def http_services(
         {
             "/identity": identity_app,
             "/placement": placement_app,
-            "/compute": create_compute_app(auth(COMPUTE_PUBLIC_PATHS)),
+            "/compute": services.compute_app(conf, api_db, auth(COMPUTE_PUBLIC_PATHS)),
         }
     )
     return components
@@ -123,7 +122,7 @@ async def run_all_in_one(conf: Config, args: argparse.Namespace) -> None:
             *services.scheduler_components(conf, api_db, cell_db, cell_databases),
             *services.compute_components(conf, transport),
             DiscoverHosts(services.host_discovery(api_db, cell_databases)),
-            *await http_services(conf, stack, cell_db),
+            *await http_services(conf, stack, api_db, cell_db),
             *services.metadata_components(conf, cell_db),
         ]
         await services.serve(NAME, conf, components)

@@ -32,7 +32,7 @@ from novalite.builtin.identity import (
 from novalite.builtin.placement.app import create_placement_app, prepare_placement_db
 from novalite.builtin.placement.options import PlacementOptions
 from novalite.clients.identity import IdentityClient, PasswordAuth, PasswordCredentials
-from novalite.cmd import wiring
+from novalite.cmd import services, wiring
 from novalite.conf import Config
 from novalite.db.engine import Database
 
@@ -85,7 +85,7 @@ async def open_identity(conf: Config, stack: contextlib.AsyncExitStack) -> tuple
         expiration=int(section.expiration),
         allow_expired_window=int(section.allow_expired_window),
     )
-    return create_identity_app(options, db, policy_file=_policy_file(conf)), db
+    return create_identity_app(options, db, policy_file=services.policy_file(conf)), db
 
 
 async def bootstrap_identity(
@@ -132,15 +132,8 @@ async def open_placement(
     options = PlacementOptions(
         randomize_allocation_candidates=section.randomize_allocation_candidates,
         max_allocation_candidates=section.max_allocation_candidates,
-        policy_file=_policy_file(conf),
+        policy_file=services.policy_file(conf),
         enforce_scope=conf.oslo_policy.enforce_scope,
         enforce_new_defaults=conf.oslo_policy.enforce_new_defaults,
     )
     return create_placement_app(options, db, middleware=middleware)
-
-
-def _policy_file(conf: Config) -> Path | None:
-    path = Path(conf.oslo_policy.policy_file)
-    if not path.is_absolute():
-        path = conf.state_path / path
-    return path if path.exists() else None

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp
@@ -13,8 +14,10 @@ from starlette.types import ASGIApp
 from novalite import rpc
 from novalite.api.app import PUBLIC_PATHS as COMPUTE_PUBLIC_PATHS
 from novalite.api.app import create_compute_app
+from novalite.api.policies import RULES as COMPUTE_RULES
 from novalite.api_common.app import HttpServer
 from novalite.api_common.auth import AuthMiddleware, NoAuthMiddleware
+from novalite.api_common.policy import Enforcer
 from novalite.api_common.tokens import TokenValidator
 from novalite.clients.config import token_validator
 from novalite.cmd import wiring
@@ -240,10 +243,33 @@ def auth_middleware(
     ]
 
 
+def compute_app(conf: Config, api_db: Database, middleware: Sequence[Middleware]) -> ASGIApp:
+    """The compute API over the API database, with ``[oslo_policy]`` and ``[api]`` options."""
+    enforcer = Enforcer(
+        COMPUTE_RULES,
+        policy_file=policy_file(conf),
+        enforce_scope=conf.oslo_policy.enforce_scope,
+        enforce_new_defaults=conf.oslo_policy.enforce_new_defaults,
+    )
+    return create_compute_app(
+        middleware, db=api_db, enforcer=enforcer, max_limit=conf.api.max_limit
+    )
+
+
+def policy_file(conf: Config) -> Path | None:
+    """``[oslo_policy] policy_file`` (relative to the state path) if it exists."""
+    path = Path(conf.oslo_policy.policy_file)
+    if not path.is_absolute():
+        path = conf.state_path / path
+    return path if path.exists() else None
+
+
 async def run_api(conf: Config, args: argparse.Namespace) -> None:
     async with contextlib.AsyncExitStack() as stack:
-        app = create_compute_app(auth_middleware(conf, COMPUTE_PUBLIC_PATHS))
+        middleware = auth_middleware(conf, COMPUTE_PUBLIC_PATHS)
+        api_db = await open_api_db(conf, stack)
         cell_db = await open_cell_db(conf, stack)
+        app = compute_app(conf, api_db, middleware)
         await serve(API_BINARY, conf, api_components(conf, cell_db, app))
 
 

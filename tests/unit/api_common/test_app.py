@@ -59,3 +59,14 @@ async def test_http_server_picks_a_free_port_and_serves_mounts() -> None:
         assert resp.status_code == 200
     finally:
         await server.stop(1)
+
+
+async def test_a_mounted_app_answers_with_the_listeners_request_id() -> None:
+    inner = create_app([], request_id_headers=("x-openstack-request-id", "x-compute-request-id"))
+    outer = mount_services({"/compute": inner})
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=outer), base_url="http://t"
+    ) as c:
+        resp = await c.get("/compute/healthcheck")
+    assert REQ_ID.match(resp.headers["x-openstack-request-id"])
+    assert resp.headers["x-compute-request-id"] == resp.headers["x-openstack-request-id"]
