@@ -38,10 +38,8 @@ class DiscoverHosts:
         return None
 
 
-async def prepare_databases(conf: Config, stack: contextlib.AsyncExitStack) -> None:
+async def prepare_databases(conf: Config, api_db: Database) -> None:
     """Create or upgrade the API, cell0 and cell1 databases and map the two cells."""
-    api_db = wiring.api_database(conf)
-    stack.push_async_callback(api_db.dispose)
     await cells.sync_api_db(api_db)
     cell0, created = await cells.map_cell0(
         api_db, cells.cell0_database_url(conf.database.connection)
@@ -111,8 +109,8 @@ async def run_all_in_one(conf: Config, args: argparse.Namespace) -> None:
     state_path.mkdir(parents=True, exist_ok=True)
     LOG.info("%s data directory %s", "using" if existed else "created", state_path)
     async with contextlib.AsyncExitStack() as stack:
-        await prepare_databases(conf, stack)
         api_db = await services.open_api_db(conf, stack)
+        await prepare_databases(conf, api_db)
         cell_databases = DatabaseRegistry(wiring.database_options(conf.database))
         stack.push_async_callback(cell_databases.dispose_all)
         cell_db = cell_databases.get(conf.database.connection)
