@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import openstack.config
+import openstack.connection
 import pytest
 import yaml
 
-from tests.processes import Service, write_config
+from tests.processes import BIN, Service, write_config
 
 
 class Cloud:
@@ -28,6 +31,22 @@ class Cloud:
     def env(self) -> dict[str, str]:
         """Environment for the openstack CLI and openstacksdk."""
         return {**os.environ, "OS_CLIENT_CONFIG_FILE": str(self.clouds_yaml)}
+
+    def osc(self, cloud: str, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run ``openstack --os-cloud <cloud> ...`` (the caller checks the result)."""
+        return subprocess.run(
+            [str(BIN / "openstack"), "--os-cloud", cloud, *args],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    def connect(self, cloud: str, **options: str) -> openstack.connection.Connection:
+        """An openstacksdk connection for ``cloud`` of this clouds.yaml."""
+        config = openstack.config.OpenStackConfig(config_files=[str(self.clouds_yaml)])
+        return openstack.connection.Connection(config=config.get_one(cloud=cloud, **options))
 
 
 @pytest.fixture(scope="package")

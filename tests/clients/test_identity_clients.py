@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 
-import openstack
-import openstack.config
 import pytest
 from openstack import exceptions
 
 from tests.clients.conftest import Cloud
-from tests.processes import BIN
 
 pytestmark = pytest.mark.slow
 
 
-def osc(cloud: Cloud, name: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "openstack"), "--os-cloud", name, *args],
-        env=cloud.env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def connect(cloud: Cloud, name: str) -> openstack.connection.Connection:
-    config = openstack.config.OpenStackConfig(config_files=[str(cloud.clouds_yaml)])
-    return openstack.connection.Connection(config=config.get_one(cloud=name))
-
-
 def test_sdk_authenticates_and_reads_the_catalog(cloud: Cloud) -> None:
-    conn = connect(cloud, "novalite-admin")
+    conn = cloud.connect("novalite-admin")
     types = {service.type for service in conn.identity.services()}
     assert {"identity", "compute", "placement", "image", "network"} <= types
     endpoints = list(conn.identity.endpoints())
@@ -43,7 +23,7 @@ def test_sdk_authenticates_and_reads_the_catalog(cloud: Cloud) -> None:
 
 
 def test_sdk_admin_manages_projects_and_users_demo_is_refused(cloud: Cloud) -> None:
-    admin = connect(cloud, "novalite-admin")
+    admin = cloud.connect("novalite-admin")
     name = f"p-{uuid.uuid4().hex[:8]}"
     project = admin.identity.create_project(name=name, domain_id="default")
     user = admin.identity.create_user(
@@ -53,7 +33,7 @@ def test_sdk_admin_manages_projects_and_users_demo_is_refused(cloud: Cloud) -> N
     admin.identity.assign_project_role_to_user(project, user, member)
     assert name in {p.name for p in admin.identity.projects()}
 
-    demo = connect(cloud, "novalite")
+    demo = cloud.connect("novalite")
     with pytest.raises(exceptions.ForbiddenException):
         demo.identity.create_project(name=f"x-{name}", domain_id="default")
     with pytest.raises(exceptions.ForbiddenException):
@@ -66,24 +46,24 @@ def test_sdk_admin_manages_projects_and_users_demo_is_refused(cloud: Cloud) -> N
 
 def test_cli_admin_creates_and_deletes_demo_is_refused(cloud: Cloud) -> None:
     name = f"cli-{uuid.uuid4().hex[:8]}"
-    created = osc(cloud, "novalite-admin", "project", "create", name, "-f", "value", "-c", "id")
+    created = cloud.osc("novalite-admin", "project", "create", name, "-f", "value", "-c", "id")
     assert created.returncode == 0, created.stderr
-    listed = osc(cloud, "novalite-admin", "project", "list", "-f", "value", "-c", "Name")
+    listed = cloud.osc("novalite-admin", "project", "list", "-f", "value", "-c", "Name")
     assert name in listed.stdout.split()
-    catalog = osc(cloud, "novalite", "catalog", "list", "-f", "value", "-c", "Type")
+    catalog = cloud.osc("novalite", "catalog", "list", "-f", "value", "-c", "Type")
     assert catalog.returncode == 0, catalog.stderr
     assert "placement" in catalog.stdout.split()
 
-    refused = osc(cloud, "novalite", "user", "list")
+    refused = cloud.osc("novalite", "user", "list")
     assert refused.returncode != 0
     assert "403" in refused.stderr
 
-    deleted = osc(cloud, "novalite-admin", "project", "delete", name)
+    deleted = cloud.osc("novalite-admin", "project", "delete", name)
     assert deleted.returncode == 0, deleted.stderr
 
 
 def test_no_password_or_token_in_the_log(cloud: Cloud) -> None:
-    conn = connect(cloud, "novalite-admin")
+    conn = cloud.connect("novalite-admin")
     token = conn.session.get_token()
     list(conn.identity.projects())
     log = cloud.service.log()

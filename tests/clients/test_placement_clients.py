@@ -6,32 +6,15 @@ import json
 import subprocess
 import uuid
 
-import openstack.config
-import openstack.connection
 import pytest
 
 from tests.clients.conftest import Cloud
-from tests.processes import BIN
 
 pytestmark = pytest.mark.slow
 
 
 def osc(cloud: Cloud, *args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [
-            str(BIN / "openstack"),
-            "--os-cloud",
-            "novalite-admin",
-            "--os-placement-api-version",
-            "1.39",
-            *args,
-        ],
-        env=cloud.env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = cloud.osc("novalite-admin", "--os-placement-api-version", "1.39", *args)
     assert result.returncode == 0, (args, result.stderr)
     return result
 
@@ -96,10 +79,7 @@ def test_osc_placement_drives_providers_inventory_traits_and_candidates(cloud: C
 
 
 def test_sdk_placement_proxy(cloud: Cloud) -> None:
-    config = openstack.config.OpenStackConfig(config_files=[str(cloud.clouds_yaml)])
-    conn = openstack.connection.Connection(
-        config=config.get_one(cloud="novalite-admin", placement_api_version="1.39")
-    )
+    conn = cloud.connect("novalite-admin", placement_api_version="1.39")
     rp = conn.placement.create_resource_provider(name=f"sdk-{uuid.uuid4().hex[:8]}")
     conn.placement.create_resource_provider_inventory(
         rp, resource_class="MEMORY_MB", total=2048, reserved=512
