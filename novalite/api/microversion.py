@@ -38,13 +38,8 @@ def compute_version(scope: Scope, max_version: Version = MAX_VERSION) -> Version
     try:
         return request_version(scope)
     except MicroversionInvalid as exc:
-        raise ComputeVersionInvalid(version=_raw(exc)) from None
+        raise ComputeVersionInvalid(version=exc.kwargs["version"]) from None
     except MicroversionUnacceptable as exc:
         raise ComputeVersionNotSupported(
-            version=_raw(exc), min=MIN_VERSION, max=max_version
+            version=exc.kwargs["version"], min=MIN_VERSION, max=max_version
         ) from None
-
-
-def _raw(exc: MicroversionInvalid | MicroversionUnacceptable) -> str:
-    prefix = exc.msg_fmt.split("{", 1)[0]
-    return exc.message[len(prefix) :] if exc.message.startswith(prefix) else exc.message

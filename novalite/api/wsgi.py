@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import jsonschema
-from jsonschema import Draft4Validator, FormatChecker
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -26,7 +25,7 @@ from novalite.api.project_prefix import URL_PROJECT_KEY
 from novalite.api_common.faults import UNEXPECTED_MESSAGE, render_nova_fault
 from novalite.api_common.microversion import Version, accepts
 from novalite.api_common.policy import Enforcer
-from novalite.api_common.validation import read_body
+from novalite.api_common.validation import compiled, read_body
 from novalite.context import RequestContext
 from novalite.db.engine import Database
 from novalite.errors import NotFound, NovaliteError, RequestInvalid, UnsupportedMediaType
@@ -144,16 +143,9 @@ def next_link(call: Call, path: str, marker: str) -> list[dict[str, str]]:
     return [{"rel": "next", "href": f"{call.url(path)}?{urlencode(sorted(params.items()))}"}]
 
 
-_VALIDATORS: dict[int, Draft4Validator] = {}
-
-
 def check(instance: Any, schema: Mapping[str, Any], *, query: bool = False) -> None:
     """400 with nova's message unless ``instance`` validates against ``schema``."""
-    validator = _VALIDATORS.get(id(schema))
-    if validator is None:
-        validator = Draft4Validator(schema, format_checker=FormatChecker())
-        _VALIDATORS[id(schema)] = validator
-    error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+    error = jsonschema.exceptions.best_match(compiled(schema).iter_errors(instance))
     if error is None:
         return
     what = "query parameters" if query else "field/attribute"

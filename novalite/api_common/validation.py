@@ -27,17 +27,20 @@ from novalite.errors import RequestInvalid, RequestTooLarge, UnsupportedMediaTyp
 MAX_BODY_SIZE = 1024 * 1024
 JSON_TYPE = "application/json"
 
-_VALIDATORS: dict[int, Validator] = {}
+#: id(schema) -> (schema, validator); holding the schema keeps its id from being reused.
+_VALIDATORS: dict[int, tuple[Mapping[str, Any], Validator]] = {}
 
 
-def _validator(schema: Mapping[str, Any]) -> Validator:
-    key = id(schema)
-    validator = _VALIDATORS.get(key)
-    if validator is None:
+def compiled(schema: Mapping[str, Any]) -> Validator:
+    """The validator of ``schema`` (its ``$schema`` draft, else Draft 4), built once.
+
+    ``schema`` should be long-lived (module-level data): validators are cached by identity.
+    """
+    cached = _VALIDATORS.get(id(schema))
+    if cached is None:
         cls = jsonschema.validators.validator_for(schema, default=Draft4Validator)
-        validator = cls(schema, format_checker=FormatChecker())
-        _VALIDATORS[key] = validator
-    return validator
+        cached = _VALIDATORS[id(schema)] = (schema, cls(schema, format_checker=FormatChecker()))
+    return cached[1]
 
 
 def validate(instance: Any, schema: Mapping[str, Any], *, what: str = "body") -> None:
@@ -46,7 +49,7 @@ def validate(instance: Any, schema: Mapping[str, Any], *, what: str = "body") ->
     ``what`` is ``"body"`` (message ``JSON does not validate: ...``) or
     ``"query"`` (``Invalid query string parameters: ...``).
     """
-    error = jsonschema.exceptions.best_match(_validator(schema).iter_errors(instance))
+    error = jsonschema.exceptions.best_match(compiled(schema).iter_errors(instance))
     if error is None:
         return
     if what == "query":

@@ -9,13 +9,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import jsonschema
-from jsonschema import Draft4Validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from novalite.api_common.auth import keystone_error
 from novalite.api_common.policy import Enforcer
+from novalite.api_common.validation import compiled
 from novalite.builtin.identity.errors import (
     Forbidden,
     RequestTooLarge,
@@ -103,20 +103,12 @@ async def read_json(svc: IdentityService, request: Request) -> Any:
         raise ValidationError(attribute="valid JSON", target="request body") from None
 
 
-#: id(schema) -> (schema, validator); holding the schema keeps its id from being reused.
-_VALIDATORS: dict[int, tuple[dict[str, Any], Draft4Validator]] = {}
-
-
 def validate(body: Any, schema: dict[str, Any]) -> None:
     """400 with keystone's ``Invalid input for field ...`` unless ``body`` matches ``schema``.
 
     ``schema`` must be a long-lived (module-level) object: its validator is cached.
     """
-    cached = _VALIDATORS.get(id(schema))
-    if cached is None:
-        cached = _VALIDATORS[id(schema)] = (schema, Draft4Validator(schema))
-    validator = cached[1]
-    error = jsonschema.exceptions.best_match(validator.iter_errors(body))
+    error = jsonschema.exceptions.best_match(compiled(schema).iter_errors(body))
     if error is None:
         return
     path = "/".join(str(p) for p in error.path)
