@@ -72,11 +72,3 @@ class IdentityConflict(IdentityError):
     code = "identity.conflict"
     msg_fmt = "Conflict occurred attempting to store {kind} - {detail}."
     http_status = 409
-
-
-class RequestTooLarge(IdentityError):
-    """The body is larger than ``max_request_body_size`` (413)."""
-
-    code = "identity.too_large"
-    msg_fmt = "Request is too large."
-    http_status = 413

@@ -15,10 +15,9 @@ from starlette.routing import Route
 
 from novalite.api_common.auth import keystone_error
 from novalite.api_common.policy import Enforcer
-from novalite.api_common.validation import compiled
+from novalite.api_common.validation import compiled, read_body
 from novalite.builtin.identity.errors import (
     Forbidden,
-    RequestTooLarge,
     SchemaValidationError,
     Unauthorized,
     ValidationError,
@@ -86,19 +85,9 @@ def no_content() -> Response:
 
 async def read_json(svc: IdentityService, request: Request) -> Any:
     """The request body as JSON: 413 past the size limit, 400 when it is not JSON."""
-    limit = svc.options.max_request_body_size
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        raise RequestTooLarge()
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise RequestTooLarge()
-        chunks.append(chunk)
+    body = await read_body(request, max_size=svc.options.max_request_body_size)
     try:
-        return json.loads(b"".join(chunks))
+        return json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise ValidationError(attribute="valid JSON", target="request body") from None
 
