@@ -23,7 +23,10 @@ _REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "novalite_request_id", default=None
 )
 
-_URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):[^@/\s]+@", re.I)
+#: ``scheme://authority`` (up to the path); the authority may list several hosts.
+_URL_AUTHORITY = re.compile(r"[a-z][a-z0-9+.-]*://[^\s/]*", re.I)
+#: ``user:password@`` inside an authority (each host of ``h1,h2`` forms has its own).
+_USERINFO = re.compile(r"(?P<user>[^:/@,\s]*):[^@/,\s]*@")
 _SECRET_VALUE = re.compile(
     r"(?P<key>['\"]?(?:password|passwd|secret|token|x-auth-token|x-subject-token)['\"]?"
     r"\s*[:=]\s*)(?P<quote>['\"]?)[^'\"\s,}]+",
@@ -31,9 +34,17 @@ _SECRET_VALUE = re.compile(
 )
 
 
+def mask_url(url: str) -> str:
+    """Replace the password of every ``user:password@host`` in ``url`` with ``***``.
+
+    Handles the multi-host form of transport URLs (``rabbit://u1:p1@h1,u2:p2@h2/``).
+    """
+    return _USERINFO.sub(r"\g<user>:***@", url)
+
+
 def mask_secrets(text: str) -> str:
     """Mask passwords in URLs and values of password/secret/token keys."""
-    text = _URL_PASSWORD.sub(r"\g<scheme>\g<user>:***@", text)
+    text = _URL_AUTHORITY.sub(lambda m: mask_url(m.group(0)), text)
     return _SECRET_VALUE.sub(r"\g<key>\g<quote>***", text)
 
 

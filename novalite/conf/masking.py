@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from pydantic import SecretStr
 
 from novalite.conf.schema import OptionInfo
 from novalite.conf.types import format_value
+from novalite.log import mask_url
 
 MASK = "***"
 
-_USERINFO = re.compile(r"(?P<user>[^:/@,]*):[^@/,]*@")
-
-
-def mask_url(url: str) -> str:
-    """Replace the password of every ``user:password@host`` in ``url`` with ``***``.
-
-    Handles the multi-host form of transport URLs
-    (``rabbit://u1:p1@h1:5672,u2:p2@h2:5672/``) and malformed URLs alike.
-    """
-    return _USERINFO.sub(rf"\g<user>:{MASK}@", url)
+__all__ = ["MASK", "mask_url", "masked"]
 
 
 def masked(value: object, info: OptionInfo) -> object:
