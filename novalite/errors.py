@@ -420,3 +420,174 @@ class SchedulerConfigError(ConfigError):
 
     code = "novalite.scheduler.config_invalid"
     msg_fmt = "[filter_scheduler] {option}: {reason}"
+
+
+# -- instances, build flow and server groups --------------------------------------------------
+
+
+class InstanceNotFound(NotFound):
+    code = "novalite.instance.not_found"
+    msg_fmt = "Instance {instance_id} could not be found."
+
+
+class UnexpectedTaskState(Conflict):
+    """A compare-and-swap update found another task_state than the one expected."""
+
+    code = "novalite.instance.unexpected_task_state"
+    msg_fmt = "Conflict updating instance {instance_uuid}. Expected: {expected}. Actual: {actual}"
+
+
+class UnexpectedDeletingTaskState(UnexpectedTaskState):
+    """The instance is being deleted while another task tried to move it on."""
+
+    code = "novalite.instance.unexpected_deleting_task_state"
+
+
+class InstanceActionNotFound(NotFound):
+    code = "novalite.instance.action_not_found"
+    msg_fmt = "Action for request_id {request_id} on instance {instance_uuid} not found"
+
+
+class BuildRequestNotFound(NotFound):
+    code = "novalite.instance.build_request_not_found"
+    msg_fmt = "BuildRequest not found for instance {uuid}"
+
+
+class InstanceMappingNotFound(NotFound):
+    code = "novalite.instance.mapping_not_found"
+    msg_fmt = "Instance {uuid} has no mapping to a cell."
+
+
+class RequestSpecNotFound(NotFound):
+    code = "novalite.instance.request_spec_not_found"
+    msg_fmt = "RequestSpec not found for instance {instance_uuid}"
+
+
+class InstanceGroupNotFound(NotFound):
+    code = "novalite.server_group.not_found"
+    msg_fmt = "Instance group {group_uuid} could not be found."
+
+
+class RescheduledException(NovaliteError):
+    """A compute host failed to build an instance; the conductor may try an alternate."""
+
+    code = "novalite.compute.rescheduled"
+    msg_fmt = "Build of instance {instance_uuid} was re-scheduled: {reason}"
+
+
+class MaxRetriesExceeded(NoValidHost):
+    code = "novalite.scheduler.max_retries_exceeded"
+    msg_fmt = "Exceeded maximum number of retries. {reason}"
+
+
+# -- compute host -----------------------------------------------------------------------------
+
+
+class ComputeResourcesUnavailable(NovaliteError):
+    """The local claim on a compute host failed: the build is rescheduled."""
+
+    code = "novalite.compute.resources_unavailable"
+    msg_fmt = "Insufficient compute resources: {reason}."
+
+
+class BuildAbortException(NovaliteError):
+    """A build failed on its host and will not be retried elsewhere."""
+
+    code = "novalite.compute.build_aborted"
+    msg_fmt = "Build of instance {instance_uuid} aborted: {reason}"
+
+
+class InstanceSpawnFailed(NovaliteError):
+    """The virt driver could not create the guest."""
+
+    code = "novalite.virt.spawn_failed"
+    msg_fmt = "Failed to spawn instance {instance_uuid}: {reason}"
+
+
+class InstancePowerOnFailure(NovaliteError):
+    code = "novalite.virt.power_on_failed"
+    msg_fmt = "Failed to power on instance: {reason}"
+
+
+class InstancePowerOffFailure(NovaliteError):
+    code = "novalite.virt.power_off_failed"
+    msg_fmt = "Failed to power off instance: {reason}"
+
+
+class InstanceRebootFailure(NovaliteError):
+    code = "novalite.virt.reboot_failed"
+    msg_fmt = "Failed to reboot instance: {reason}"
+
+
+# -- data layer (build flow) ------------------------------------------------------------------
+
+
+class InstanceExists(Conflict):
+    code = "novalite.instance.exists"
+    msg_fmt = "Instance {name} already exists."
+
+
+class UnexpectedVMState(Conflict):
+    """A compare-and-swap update found another vm_state than the one expected."""
+
+    code = "novalite.instance.unexpected_vm_state"
+    msg_fmt = "Unexpected VM state: expecting {expected} but the actual state is {actual}"
+
+
+class InstanceActionEventNotFound(NotFound):
+    code = "novalite.instance.action_event_not_found"
+    msg_fmt = "Event {event} not found for action id {action_id}"
+
+
+class BuildRequestAlreadyExists(Conflict):
+    code = "novalite.instance.build_request_exists"
+    msg_fmt = "BuildRequest for instance {uuid} already exists."
+
+
+class InstanceGroupIdExists(Conflict):
+    code = "novalite.server_group.exists"
+    msg_fmt = "Instance group {group_uuid} already exists."
+
+
+# -- compute API: servers ---------------------------------------------------------------------
+
+
+class InstanceIsLocked(Conflict):
+    """A non-admin asked for an operation on a locked server (409)."""
+
+    code = "novalite.instance.locked"
+    msg_fmt = "Instance {instance_uuid} is locked"
+
+
+# -- conductor --------------------------------------------------------------------------------
+
+
+class TaskTimedOut(NovaliteError):
+    """An instance stayed in a task_state past its deadline (the watchdog's fault)."""
+
+    code = "novalite.conductor.task_timed_out"
+    msg_fmt = "Task {task_state} did not finish within {seconds} s"
+
+
+class BuildRequestTimedOut(NovaliteError):
+    """A build request was never scheduled to a cell within the build deadline."""
+
+    code = "novalite.conductor.build_request_timed_out"
+    msg_fmt = "Build of instance {instance_uuid} was not scheduled within {seconds} s"
+
+
+# -- compute API: groups and actions -----------------------------------------------------------
+
+
+class ActionNotFound(NotFound):
+    """The API's answer for a request id the server has no action for."""
+
+    code = "novalite.api.action_not_found"
+    msg_fmt = "Action {request_id} not found"
+
+
+class InstanceNotReady(Conflict):
+    """The server has no compute host to act on yet (409)."""
+
+    code = "novalite.instance.not_ready"
+    msg_fmt = "Instance {instance_uuid} is not ready"

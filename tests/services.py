@@ -71,6 +71,38 @@ def _databases(client: list[str], create: str, drop: str, url: str) -> Iterator[
             _run([*client, drop.format(name=name)])
 
 
+def throwaway_postgresql() -> contextlib.AbstractContextManager[Callable[[], str]]:
+    """Make fresh PostgreSQL databases (nova-style URLs); every one is dropped on exit."""
+    return _databases(
+        ["psql", "-h", PG_HOST, "-p", str(PG_PORT), "-U", "postgres", "-q", "-c"],
+        'CREATE DATABASE "{name}"',
+        'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+        f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{{name}}",
+    )
+
+
+def throwaway_mariadb() -> contextlib.AbstractContextManager[Callable[[], str]]:
+    """Make fresh MariaDB databases (nova-style URLs); every one is dropped on exit."""
+    return _databases(
+        ["mariadb", "-h", MARIADB_HOST, "-P", str(MARIADB_PORT), "-uroot", "-e"],
+        "CREATE DATABASE `{name}` CHARACTER SET utf8mb4",
+        "DROP DATABASE IF EXISTS `{name}`",
+        f"mysql+pymysql://root@{MARIADB_HOST}:{MARIADB_PORT}/{{name}}?charset=utf8mb4",
+    )
+
+
+@contextlib.contextmanager
+def throwaway_vhost() -> Iterator[str]:
+    """A fresh RabbitMQ virtual host's URL; the vhost is deleted on exit."""
+    vhost = f"novalite_test_{uuid.uuid4().hex[:12]}"
+    _run(["rabbitmqctl", "-q", "add_vhost", vhost])
+    _run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"])
+    try:
+        yield f"rabbit://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}/{vhost}"
+    finally:
+        _run(["rabbitmqctl", "-q", "delete_vhost", vhost])
+
+
 @pytest.fixture
 def postgresql_factory() -> Iterator[Callable[[], str]]:
     """A function that creates a fresh PostgreSQL database and returns its nova-style URL.
@@ -78,12 +110,7 @@ def postgresql_factory() -> Iterator[Callable[[], str]]:
     Every database it made is dropped after the test.
     """
     require("PostgreSQL", PG_HOST, PG_PORT)
-    with _databases(
-        ["psql", "-h", PG_HOST, "-p", str(PG_PORT), "-U", "postgres", "-q", "-c"],
-        'CREATE DATABASE "{name}"',
-        'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-        f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{{name}}",
-    ) as make:
+    with throwaway_postgresql() as make:
         yield make
 
 
@@ -94,12 +121,7 @@ def mariadb_factory() -> Iterator[Callable[[], str]]:
     Every database it made is dropped after the test.
     """
     require("MariaDB", MARIADB_HOST, MARIADB_PORT)
-    with _databases(
-        ["mariadb", "-h", MARIADB_HOST, "-P", str(MARIADB_PORT), "-uroot", "-e"],
-        "CREATE DATABASE `{name}` CHARACTER SET utf8mb4",
-        "DROP DATABASE IF EXISTS `{name}`",
-        f"mysql+pymysql://root@{MARIADB_HOST}:{MARIADB_PORT}/{{name}}?charset=utf8mb4",
-    ) as make:
+    with throwaway_mariadb() as make:
         yield make
 
 
@@ -136,13 +158,8 @@ def rabbit_url() -> str:
 
 
 @pytest.fixture
-def rabbit_vhost_url() -> object:
+def rabbit_vhost_url() -> Iterator[str]:
     """The URL of a fresh RabbitMQ virtual host of this test's own, deleted afterwards."""
     require("RabbitMQ", RABBIT_HOST, RABBIT_PORT)
-    vhost = f"novalite_test_{uuid.uuid4().hex[:12]}"
-    _run(["rabbitmqctl", "-q", "add_vhost", vhost])
-    _run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"])
-    try:
-        yield f"rabbit://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}/{vhost}"
-    finally:
-        _run(["rabbitmqctl", "-q", "delete_vhost", vhost])
+    with throwaway_vhost() as url:
+        yield url

@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp
 
+from novalite.api.cells import CellRouter
 from novalite.api.handlers import versions
 from novalite.api.microversion import MAX_VERSION, compute_spec
 from novalite.api.policies import RULES
@@ -21,8 +22,10 @@ from novalite.api_common.faults import error_handlers, render_nova_fault
 from novalite.api_common.microversion import MicroversionMiddleware, Version
 from novalite.api_common.policy import Enforcer
 from novalite.api_common.request_id import COMPUTE_REQUEST_ID_HEADER, REQUEST_ID_HEADER
+from novalite.clients.placement import PlacementClient
 from novalite.db.engine import Database
 from novalite.errors import NovaliteError
+from novalite.rpc.conductor import ConductorAPI
 
 #: Paths served without a token (version documents, health).
 PUBLIC_PATHS = ("/", "/healthcheck")
@@ -50,6 +53,12 @@ def create_compute_app(
     enforcer: Enforcer | None = None,
     max_limit: int = 1000,
     max_version: Version = MAX_VERSION,
+    cells: CellRouter | None = None,
+    conductor: ConductorAPI | None = None,
+    placement: PlacementClient | None = None,
+    service_down_time: float = 60.0,
+    enable_instance_password: bool = True,
+    multi_instance_display_name_template: str = "%(name)s-%(count)d",
 ) -> ASGIApp:
     """The Compute API: ``/`` versions, ``/v2.1/...`` resources, ``/healthcheck``.
 
@@ -58,6 +67,10 @@ def create_compute_app(
     database; ``enforcer`` decides policy (built from :data:`RULES` when not
     given); ``max_limit`` is ``[api] max_limit``; ``max_version`` the highest
     microversion claimed. Without ``db`` only the version documents are served.
+    ``cells`` (cell databases and compute buses), ``conductor`` (the super-conductor)
+    and ``placement`` serve ``/servers``; the remaining options are nova's
+    ``service_down_time``, ``[api] enable_instance_password`` and
+    ``multi_instance_display_name_template``.
     """
     routes: list[BaseRoute] = [
         Route("/", versions.versions_endpoint(max_version), methods=["GET"]),
@@ -69,6 +82,12 @@ def create_compute_app(
             enforcer=enforcer if enforcer is not None else Enforcer(RULES),
             max_limit=max_limit,
             max_version=max_version,
+            cells=cells,
+            conductor=conductor,
+            placement=placement,
+            service_down_time=service_down_time,
+            enable_instance_password=enable_instance_password,
+            multi_instance_display_name_template=multi_instance_display_name_template,
         )
         routes.append(Mount("/v2.1", app=_versioned_app(deps)))
     routes += [

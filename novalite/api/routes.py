@@ -6,7 +6,17 @@ from collections.abc import Sequence
 
 from starlette.routing import BaseRoute, Route
 
-from novalite.api.handlers import flavor_access, flavor_extra_specs, flavors, keypairs, versions
+from novalite.api.handlers import (
+    flavor_access,
+    flavor_extra_specs,
+    flavors,
+    instance_actions,
+    keypairs,
+    server_actions,
+    server_groups,
+    servers,
+    versions,
+)
 from novalite.api.wsgi import ApiDeps, Handler, endpoint
 
 _FLAVOR = "/flavors/{flavor_id}"
@@ -32,6 +42,19 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("POST", "/os-keypairs", keypairs.create),
     ("GET", "/os-keypairs/{keypair_name}", keypairs.show),
     ("DELETE", "/os-keypairs/{keypair_name}", keypairs.delete),
+    ("GET", "/os-server-groups", server_groups.index),
+    ("POST", "/os-server-groups", server_groups.create),
+    ("GET", "/os-server-groups/{server_group_id}", server_groups.show),
+    ("DELETE", "/os-server-groups/{server_group_id}", server_groups.delete),
+    ("GET", "/servers", servers.index),
+    ("POST", "/servers", servers.create),
+    ("GET", "/servers/detail", servers.detail),
+    ("GET", "/servers/{server_id}", servers.show),
+    ("PUT", "/servers/{server_id}", servers.update),
+    ("DELETE", "/servers/{server_id}", servers.delete),
+    ("POST", "/servers/{server_id}/action", server_actions.action),
+    ("GET", "/servers/{server_id}/os-instance-actions", instance_actions.index),
+    ("GET", "/servers/{server_id}/os-instance-actions/{request_id}", instance_actions.show),
 )
 
 

@@ -20,15 +20,18 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from novalite.api.cells import CellRouter
 from novalite.api.microversion import MAX_VERSION, compute_version
 from novalite.api.project_prefix import URL_PROJECT_KEY
 from novalite.api_common.faults import UNEXPECTED_MESSAGE, render_nova_fault
 from novalite.api_common.microversion import Version, accepts
 from novalite.api_common.policy import Enforcer
 from novalite.api_common.validation import compiled, read_body
+from novalite.clients.placement import PlacementClient
 from novalite.context import RequestContext
 from novalite.db.engine import Database
 from novalite.errors import NotFound, NovaliteError, RequestInvalid, UnsupportedMediaType
+from novalite.rpc.conductor import ConductorAPI
 
 LOG = logging.getLogger(__name__)
 
@@ -40,12 +43,24 @@ _BODY_KEY = "compute_json_body"
 
 @dataclasses.dataclass(frozen=True)
 class ApiDeps:
-    """What handlers need: the API database, the policy enforcer, ``[api]`` options."""
+    """What handlers need: the API database, the policy enforcer, cells, the bus, options."""
 
     db: Database
     enforcer: Enforcer
     max_limit: int = 1000
     max_version: Version = MAX_VERSION
+    #: The cells (databases and compute buses); servers are not served without it.
+    cells: CellRouter | None = None
+    #: The super-conductor, to which builds are cast.
+    conductor: ConductorAPI | None = None
+    #: Placement, to drop the allocations of servers deleted by the API itself.
+    placement: PlacementClient | None = None
+    #: ``[DEFAULT] service_down_time``.
+    service_down_time: float = 60.0
+    #: ``[api] enable_instance_password``.
+    enable_instance_password: bool = True
+    #: ``[DEFAULT] multi_instance_display_name_template``.
+    multi_instance_display_name_template: str = "%(name)s-%(count)d"
 
 
 @dataclasses.dataclass(frozen=True)

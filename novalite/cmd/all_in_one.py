@@ -6,16 +6,13 @@ import argparse
 import contextlib
 import logging
 
-from starlette.middleware import Middleware
-
 from novalite.api.app import PUBLIC_PATHS as COMPUTE_PUBLIC_PATHS
 from novalite.api_common.app import DeferredApp, HttpServer, mount_services
+from novalite.clients.placement import PlacementClient
 from novalite.cmd import builtins, cells, services, wiring
 from novalite.conf import Config
 from novalite.db.engine import Database
 from novalite.db.host_discovery import HostDiscovery
-from novalite.db.registry import DatabaseRegistry
-from novalite.service import Component
 
 LOG = logging.getLogger(__name__)
 
@@ -65,45 +62,16 @@ def _base_url(conf: Config, port: int) -> str:
     return f"http://{host}:{port}"
 
 
-async def http_services(
-    conf: Config, stack: contextlib.AsyncExitStack, api_db: Database, cell_db: Database
-) -> list[Component]:
-    """One listener for identity, placement and the compute API, with the catalog pointing at it.
-
-    The listener is bound first so that the identity bootstrap (every start)
-    records its real URL, also when the configured port is 0.
-    """
-    deferred = DeferredApp()
-    components = services.api_components(conf, cell_db, deferred)
-    listener = components[0]
-    assert isinstance(listener, HttpServer)
-    base_url = _base_url(conf, listener.bind())
-    identity_url = f"{base_url}/identity"
-    credentials = builtins.load_credentials(conf)
-    identity_app, identity_db = await builtins.open_identity(conf, stack)
-    clouds = await builtins.bootstrap_identity(conf, identity_db, base_url, credentials)
-    LOG.info("clouds.yaml for the admin and demo users: %s", clouds)
-
-    validator = builtins.service_validator(conf, identity_url, credentials)
-
-    def auth(public: tuple[str, ...]) -> list[Middleware]:
-        return services.auth_middleware(
-            conf, public, validator=validator, www_authenticate_uri=identity_url
-        )
-
-    placement_app = await builtins.open_placement(conf, stack, auth(("/",)))
-    deferred.target = mount_services(
-        {
-            "/identity": identity_app,
-            "/placement": placement_app,
-            "/compute": services.compute_app(conf, api_db, auth(COMPUTE_PUBLIC_PATHS)),
-        }
-    )
-    return components
-
-
 async def run_all_in_one(conf: Config, args: argparse.Namespace) -> None:
-    """Prepare the data directory and databases, then run every service until stopped."""
+    """Prepare the data directory and databases, then run every service until stopped.
+
+    One listener serves identity, placement and the compute API. It is bound
+    first so that the identity bootstrap (every start) records its real URL, also
+    when the configured port is 0. The services of this process reach identity
+    and placement through the same application in-process (same HTTP requests,
+    no socket).
+    """
+    drivers = services.compute_drivers(conf)
     state_path = conf.state_path.resolve()
     existed = state_path.is_dir()
     state_path.mkdir(parents=True, exist_ok=True)
@@ -111,16 +79,38 @@ async def run_all_in_one(conf: Config, args: argparse.Namespace) -> None:
     async with contextlib.AsyncExitStack() as stack:
         api_db = await services.open_api_db(conf, stack)
         await prepare_databases(conf, api_db)
-        cell_databases = DatabaseRegistry(wiring.database_options(conf.database))
-        stack.push_async_callback(cell_databases.dispose_all)
+        cell_databases = services.open_cell_databases(conf, stack)
         cell_db = cell_databases.get(conf.database.connection)
-        transport = await services.open_transport(conf, stack, "novalite-all-in-one")
+        transport = await services.open_transport(conf, stack, NAME)
+
+        deferred = DeferredApp()
+        listener = services.api_components(conf, cell_db, deferred)
+        server = listener[0]
+        assert isinstance(server, HttpServer)
+        base_url = _base_url(conf, server.bind())
+        client = wiring.in_process_client(deferred, stack)
+        found = await builtins.open_builtins(conf, stack, base_url, client)
+        placement = PlacementClient(
+            wiring.in_process_session(client, found.service_credentials, "placement")
+        )
+        backends = services.Backends(api_db, cell_db, cell_databases, transport, placement)
+        buses = services.cell_buses(conf, backends, NAME)
+        middleware = services.auth_middleware(
+            conf,
+            COMPUTE_PUBLIC_PATHS,
+            validator=found.validator,
+            www_authenticate_uri=found.identity_url,
+        )
+        compute = services.compute_app(conf, backends, buses, middleware)
+        deferred.target = mount_services({**found.apps, "/compute": compute})
+
         components = [
-            *services.conductor_components(conf, cell_db, transport),
-            *services.scheduler_components(conf, api_db, cell_db, cell_databases),
-            *services.compute_components(conf, transport),
+            buses,
+            *services.conductor_components(conf, backends, buses),
+            *services.scheduler_components(conf, backends),
+            *services.compute_components(conf, transport, placement, drivers),
             DiscoverHosts(services.host_discovery(api_db, cell_databases)),
-            *await http_services(conf, stack, api_db, cell_db),
+            *listener,
             *services.metadata_components(conf, cell_db),
         ]
         await services.serve(NAME, conf, components)

@@ -8,6 +8,7 @@ the catalog; the passwords it needs are kept in ``<state_path>/credentials.yaml`
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import dataclasses
 import logging
@@ -16,10 +17,12 @@ import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
+import httpx
 import yaml
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp
 
+from novalite.api_common.app import DeferredApp, HttpServer, mount_services
 from novalite.api_common.token_cache import CachingTokenValidator
 from novalite.api_common.tokens import TokenValidator
 from novalite.builtin.identity import (
@@ -89,7 +92,12 @@ async def open_identity(conf: Config, stack: contextlib.AsyncExitStack) -> tuple
 
 
 async def bootstrap_identity(
-    conf: Config, db: Database, base_url: str, credentials: Credentials
+    conf: Config,
+    db: Database,
+    base_url: str,
+    credentials: Credentials,
+    *,
+    compute_url: str | None = None,
 ) -> Path:
     """Provision users, roles and catalog for ``base_url``; write clouds.yaml; return its path."""
     region = conf.builtin_identity.region
@@ -100,22 +108,21 @@ async def bootstrap_identity(
         admin_password=credentials.admin,
         demo_password=credentials.demo,
         service_password=credentials.service,
+        compute_url=compute_url,
     )
     clouds = (conf.state_path / "clouds.yaml").resolve()
     write_clouds_yaml(clouds, f"{base_url}/identity", region, credentials.admin, credentials.demo)
     return clouds
 
 
-def service_validator(conf: Config, identity_url: str, credentials: Credentials) -> TokenValidator:
+def service_validator(
+    conf: Config,
+    identity_url: str,
+    credentials: Credentials,
+    client: httpx.AsyncClient | None = None,
+) -> TokenValidator:
     """A cached token validator logged in as the bootstrap's service user."""
-    auth = PasswordAuth(
-        PasswordCredentials(
-            auth_url=identity_url,
-            username=SERVICE_USER,
-            password=credentials.service,
-            project_name=SERVICE_PROJECT,
-        )
-    )
+    auth = PasswordAuth(_service_credentials(identity_url, credentials), client=client)
     return CachingTokenValidator(
         IdentityClient(auth), cache_time=float(conf.keystone_authtoken.token_cache_time)
     )
@@ -137,3 +144,80 @@ async def open_placement(
         enforce_new_defaults=conf.oslo_policy.enforce_new_defaults,
     )
     return create_placement_app(options, db, middleware=middleware)
+
+
+@dataclasses.dataclass(frozen=True)
+class Builtins:
+    """The built-in identity and placement applications, ready to mount.
+
+    ``validator`` validates users' tokens as the bootstrap's service user;
+    ``service_credentials`` are that user's (for the services' own clients).
+    """
+
+    apps: dict[str, ASGIApp]
+    identity_url: str
+    validator: TokenValidator
+    service_credentials: PasswordCredentials = dataclasses.field(repr=False)
+
+
+def _service_credentials(identity_url: str, credentials: Credentials) -> PasswordCredentials:
+    return PasswordCredentials(
+        auth_url=identity_url,
+        username=SERVICE_USER,
+        password=credentials.service,
+        project_name=SERVICE_PROJECT,
+    )
+
+
+async def open_builtins(
+    conf: Config,
+    stack: contextlib.AsyncExitStack,
+    base_url: str,
+    client: httpx.AsyncClient,
+    *,
+    compute_url: str | None = None,
+) -> Builtins:
+    """Identity (bootstrapped for ``base_url``, every start) and placement behind its tokens.
+
+    ``client`` reaches the listener that will serve them (in process): tokens are
+    validated through it.
+    """
+    identity_url = f"{base_url}/identity"
+    credentials = load_credentials(conf)
+    identity_app, identity_db = await open_identity(conf, stack)
+    clouds = await bootstrap_identity(
+        conf, identity_db, base_url, credentials, compute_url=compute_url
+    )
+    LOG.info("clouds.yaml for the admin and demo users: %s", clouds)
+    validator = service_validator(conf, identity_url, credentials, client)
+    middleware = services.auth_middleware(
+        conf, ("/",), validator=validator, www_authenticate_uri=identity_url
+    )
+    placement_app = await open_placement(conf, stack, middleware)
+    return Builtins(
+        apps={"/identity": identity_app, "/placement": placement_app},
+        identity_url=identity_url,
+        validator=validator,
+        service_credentials=_service_credentials(identity_url, credentials),
+    )
+
+
+async def run_builtins(conf: Config, args: argparse.Namespace) -> None:
+    """``novalite builtins``: identity and placement for split deployments, one listener."""
+    section = conf.builtin_identity
+    state_path = conf.state_path.resolve()
+    state_path.mkdir(parents=True, exist_ok=True)
+    deferred = DeferredApp()
+    server = HttpServer(
+        "built-in identity and placement", deferred, section.listen, section.listen_port
+    )
+    host = section.listen if ":" not in section.listen else f"[{section.listen}]"
+    base_url = f"http://{host}:{server.bind()}"
+    async with contextlib.AsyncExitStack() as stack:
+        client = wiring.in_process_client(deferred, stack)
+        found = await open_builtins(
+            conf, stack, base_url, client, compute_url=section.compute_endpoint or None
+        )
+        deferred.target = mount_services(found.apps)
+        LOG.info("identity at %s, placement at %s/placement", found.identity_url, base_url)
+        await services.serve("novalite builtins", conf, [server])

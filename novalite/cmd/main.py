@@ -14,6 +14,7 @@ from typing import Any
 from novalite import __version__, conf, log
 from novalite.cmd import services, startup
 from novalite.cmd.all_in_one import run_all_in_one
+from novalite.cmd.builtins import run_builtins
 
 LOG = logging.getLogger(__name__)
 
@@ -37,6 +38,9 @@ SERVICES: dict[str, ServiceSpec] = {
         "a compute host (no database access: it talks to the conductor)", services.run_compute
     ),
     "metadata": ServiceSpec("the guest metadata service on metadata_listen", services.run_metadata),
+    "builtins": ServiceSpec(
+        "the built-in identity and placement services, for split deployments", run_builtins
+    ),
 }
 
 
@@ -48,7 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     conf.add_cli_args(common)
     sub = parser.add_subparsers(dest="service", required=True, metavar="SERVICE")
     for name, spec in SERVICES.items():
-        sub.add_parser(name, parents=[common], help=spec.help)
+        service = sub.add_parser(name, parents=[common], help=spec.help)
+        if name == "compute":
+            service.add_argument(
+                "--fake-hosts",
+                type=int,
+                default=0,
+                metavar="N",
+                help="simulate N compute hosts in this process (fake.FakeDriver only), named "
+                "<host>-1 ... <host>-N",
+            )
     return parser
 
 

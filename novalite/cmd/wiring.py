@@ -7,15 +7,25 @@ constructor arguments.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
+import httpx
+from starlette.types import ASGIApp
+
 from novalite import rpc
-from novalite.compute.resource_tracker import AllocationRatios
+from novalite.clients.config import service_session
+from novalite.clients.identity import PasswordAuth, PasswordCredentials
+from novalite.clients.placement import PlacementClient
+from novalite.clients.session import EndpointFilter, ServiceSession
 from novalite.conf import Config
 from novalite.conf.database import DatabaseSection
 from novalite.db.engine import Database
 from novalite.db.options import DatabaseOptions
 from novalite.errors import DBConnectionError
+from novalite.virt.driver import ComputeDriver, load_compute_driver
+
+FAKE_DRIVER = "fake.FakeDriver"
 
 LOG = logging.getLogger(__name__)
 
@@ -102,11 +112,40 @@ async def connect_transport(
     return transport
 
 
-def allocation_ratios(conf: Config) -> AllocationRatios:
-    """The allocation ratios a compute host reports (``initial_*`` when unset)."""
-    defaults = conf.DEFAULT
-    return AllocationRatios(
-        cpu=defaults.effective_cpu_allocation_ratio,
-        ram=defaults.effective_ram_allocation_ratio,
-        disk=defaults.effective_disk_allocation_ratio,
+def in_process_client(app: ASGIApp, stack: contextlib.AsyncExitStack) -> httpx.AsyncClient:
+    """An HTTP client whose requests ``app`` answers in this process (closed with ``stack``).
+
+    The all-in-one's services reach its built-in services this way: the same
+    requests, tokens and catalog as over the network, without a socket.
+    """
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=30.0)
+    stack.push_async_callback(client.aclose)
+    return client
+
+
+def in_process_session(
+    client: httpx.AsyncClient, credentials: PasswordCredentials, service_type: str
+) -> ServiceSession:
+    """A service session over an :func:`in_process_client`."""
+    auth = PasswordAuth(credentials, client=client)
+    return ServiceSession(auth, EndpointFilter(service_type=service_type), client=client)
+
+
+def placement_client(conf: Config) -> PlacementClient:
+    """The placement client of a split service, from ``[placement]``."""
+    return PlacementClient(service_session(conf.placement, "placement", "placement"))
+
+
+def compute_driver(conf: Config) -> ComputeDriver:
+    """A new instance of ``[DEFAULT] compute_driver`` (the fake one sized by ``[fake_driver]``)."""
+    name = conf.DEFAULT.compute_driver
+    if name != FAKE_DRIVER:
+        return load_compute_driver(name)
+    fake = conf.fake_driver
+    return load_compute_driver(
+        name,
+        vcpus=fake.vcpus,
+        memory_mb=fake.memory_mb,
+        local_gb=fake.local_gb,
+        spawn_delay=fake.spawn_delay,
     )

@@ -8,7 +8,7 @@ follow keystone.conf and placement.conf where those have the option.
 from __future__ import annotations
 
 from novalite.conf.section import Section, opt
-from novalite.conf.types import Bool, Seconds
+from novalite.conf.types import Bool, Port, Seconds
 
 
 class BuiltinIdentitySection(Section):
@@ -46,6 +46,18 @@ class BuiltinIdentitySection(Section):
         ge=0,
     )
     region: str = opt("RegionOne", "Region of the endpoints the bootstrap registers.")
+    listen: str = opt(
+        "127.0.0.1",
+        "Address `novalite builtins` serves identity and placement on (the all-in-one serves "
+        "them on the compute API's listener).",
+    )
+    listen_port: Port = opt(5000, "Port of `novalite builtins`; 0 picks a free port.")
+    compute_endpoint: str = opt(
+        "",
+        "Root URL of the compute API registered in the catalog by `novalite builtins` (for "
+        "example http://127.0.0.1:8774). Empty: the builtins' own URL under /compute, as in "
+        "the all-in-one.",
+    )
     admin_password: str = opt(
         "",
         "Password of the bootstrap 'admin' user. Empty: a random one, written to clouds.yaml.",

@@ -62,3 +62,11 @@ class ConductorSection(Section):
         "Number of conductor worker processes. Unset: one per CPU.",
         ge=1,
     )
+    task_watchdog_interval: Seconds = opt(
+        60,
+        "Seconds between two runs of the conductor's watchdog, which moves instances whose "
+        "task outlived its deadline (novalite.domain.states.TASK_DEADLINES) to ERROR, or "
+        "finishes their delete, and buries build requests never scheduled (novalite only). "
+        "0 disables it.",
+        ge=0,
+    )

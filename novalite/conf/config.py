@@ -19,6 +19,7 @@ from novalite.conf.clients import GlanceSection, NeutronSection, PlacementSectio
 from novalite.conf.compute import ComputeSection, ConductorSection
 from novalite.conf.database import ApiDatabaseSection, DatabaseSection
 from novalite.conf.default import DefaultSection
+from novalite.conf.fake_driver import FakeDriverSection
 from novalite.conf.libvirt import LibvirtSection
 from novalite.conf.masking import masked
 from novalite.conf.messaging import RabbitSection, UpgradeLevelsSection
@@ -83,6 +84,7 @@ class Config(BaseModel):
     compute: ComputeSection
     conductor: ConductorSection
     database: DatabaseSection
+    fake_driver: FakeDriverSection
     filter_scheduler: FilterSchedulerSection
     glance: GlanceSection
     keystone_authtoken: KeystoneAuthtokenSection

@@ -68,6 +68,12 @@ class ServiceOptions(Section):
         "Seconds to wait for the reply to an RPC call before giving up.",
         ge=0,
     )
+    long_rpc_timeout: Seconds = opt(
+        1800,
+        "Seconds to wait for the reply to RPC calls that can take long under load "
+        "(the conductor's select_destinations to the scheduler), as in nova.",
+        ge=0,
+    )
     executor_thread_pool_size: int = opt(
         64,
         "Maximum number of RPC requests a service handles at the same time.",

@@ -12,8 +12,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import pathlib
+import weakref
 from typing import Any
 
 from sqlalchemy import event
@@ -43,6 +45,29 @@ def prepare_sqlite_file(url: URL) -> None:
     if database.startswith("file:"):  # URI filenames: leave them to SQLite
         return
     pathlib.Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def sqlite_write_lock(url: URL) -> asyncio.Lock | None:
+    """The process's lock for writing to a SQLite file (``None`` for other backends).
+
+    SQLite has one writer at a time and makes the others poll with growing sleeps
+    (its busy handler), which wastes most of the time under contention. Writers of
+    one process (the all-in-one) queue on this lock instead and take SQLite's
+    write lock only when it is theirs.
+    """
+    if url.get_backend_name() != "sqlite" or is_sqlite_memory(url):
+        return None
+    path = str(pathlib.Path(url.database or "").expanduser().resolve())
+    locks = _WRITE_LOCKS.setdefault(asyncio.get_running_loop(), {})
+    lock = locks.get(path)
+    if lock is None:
+        lock = locks[path] = asyncio.Lock()
+    return lock
 
 
 def engine_kwargs(url: URL, options: DatabaseOptions) -> dict[str, Any]:

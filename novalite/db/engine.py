@@ -97,11 +97,35 @@ class Database:
     async def writer(self) -> AsyncIterator[AsyncSession]:
         """A session in a write transaction: committed on success, rolled back on error.
 
-        On SQLite the transaction starts with ``BEGIN IMMEDIATE`` (the write lock).
+        On SQLite the transaction starts with ``BEGIN IMMEDIATE`` (the write lock), once
+        this process's earlier writers of the same file are done.
         """
-        with transaction_scope(), self._translated():
-            async with self._writers() as session, session.begin():
-                yield session
+        async with self._sqlite_writer_turn():
+            with transaction_scope(), self._translated():
+                async with self._writers() as session, session.begin():
+                    yield session
+
+    @contextlib.asynccontextmanager
+    async def _sqlite_writer_turn(self) -> AsyncIterator[None]:
+        """Wait for this process's other writers of the SQLite file (no-op elsewhere).
+
+        A writer that waited longer than the busy timeout goes ahead anyway and leaves
+        the waiting to SQLite (which fails it as before if the lock is still held).
+        """
+        lock = dialects.sqlite_write_lock(self._url)
+        if lock is None:
+            yield
+            return
+        try:
+            async with asyncio.timeout(self.options.sqlite_busy_timeout):
+                await lock.acquire()
+        except TimeoutError:
+            yield
+            return
+        try:
+            yield
+        finally:
+            lock.release()
 
     @contextlib.asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:

@@ -100,6 +100,19 @@ class DomainObject:
         else:
             changed.difference_update(fields)
 
+    @classmethod
+    def coerce_fields(cls, values: typing.Mapping[str, Any]) -> dict[str, Any]:
+        """``values`` of this class's fields turned back from primitives to the fields' types.
+
+        For partial updates that crossed the bus as plain dicts (datetimes as strings...);
+        keys that are not fields are kept as they are.
+        """
+        hints = _field_types(cls)
+        return {
+            name: _coerce(hints[name], value) if name in hints else value
+            for name, value in values.items()
+        }
+
     def as_dict(self) -> dict[str, Any]:
         """The fields as a plain (shallow) dict."""
         return {name: getattr(self, name) for name in self.field_names()}

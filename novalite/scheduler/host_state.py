@@ -146,3 +146,13 @@ def build_host_states(
             )
         )
     return states, unknown
+
+
+def root_providers(candidates: Mapping[str, Any]) -> list[str]:
+    """Uuids of the root providers (compute nodes) that the candidates allocate from."""
+    summaries: Mapping[str, Any] = candidates.get("provider_summaries") or {}
+    roots: dict[str, None] = {}
+    for request in candidates.get("allocation_requests") or ():
+        for rp in request.get("allocations", {}):
+            roots[_root_of(rp, summaries)] = None
+    return list(roots)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from novalite.errors import SchedulerConfigError
 from novalite.scheduler.filters.affinity_filter import ServerGroupAffinityFilter
@@ -27,6 +28,9 @@ from novalite.scheduler.weighers.disk import DiskWeigher
 from novalite.scheduler.weighers.ram import RAMWeigher
 from novalite.scheduler.weighers.soft_affinity import ServerGroupSoftAffinityWeigher
 from novalite.scheduler.weighers.soft_anti_affinity import ServerGroupSoftAntiAffinityWeigher
+
+if TYPE_CHECKING:
+    from novalite.conf.config import Config
 
 LOG = logging.getLogger(__name__)
 
@@ -53,7 +57,7 @@ NOT_IMPLEMENTED = frozenset(
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class SchedulerSettings:
-    """Plain values of the options the pipeline needs (the lead maps config onto these)."""
+    """Plain values of the scheduler's options (:meth:`from_config` reads them from a Config)."""
 
     enabled_filters: tuple[str, ...] = (
         "ComputeFilter",
@@ -73,6 +77,28 @@ class SchedulerSettings:
     soft_affinity_weight_multiplier: float = 1.0
     soft_anti_affinity_weight_multiplier: float = 1.0
     build_failure_weight_multiplier: float = 1000000.0
+    query_placement_for_availability_zone: bool = True
+
+    @classmethod
+    def from_config(cls, conf: Config) -> SchedulerSettings:
+        """The settings of ``[scheduler]``, ``[filter_scheduler]`` and ``[DEFAULT]``."""
+        fs, sched = conf.filter_scheduler, conf.scheduler
+        return cls(
+            enabled_filters=tuple(fs.enabled_filters),
+            weight_classes=tuple(fs.weight_classes),
+            host_subset_size=fs.host_subset_size,
+            shuffle_best_same_weighed_hosts=fs.shuffle_best_same_weighed_hosts,
+            max_attempts=sched.max_attempts,
+            max_placement_results=sched.max_placement_results,
+            default_availability_zone=conf.DEFAULT.default_availability_zone,
+            ram_weight_multiplier=fs.ram_weight_multiplier,
+            cpu_weight_multiplier=fs.cpu_weight_multiplier,
+            disk_weight_multiplier=fs.disk_weight_multiplier,
+            soft_affinity_weight_multiplier=fs.soft_affinity_weight_multiplier,
+            soft_anti_affinity_weight_multiplier=fs.soft_anti_affinity_weight_multiplier,
+            build_failure_weight_multiplier=fs.build_failure_weight_multiplier,
+            query_placement_for_availability_zone=sched.query_placement_for_availability_zone,
+        )
 
 
 FilterFactory = Callable[[SchedulerSettings], Filter]

@@ -9,10 +9,15 @@ from __future__ import annotations
 import abc
 import dataclasses
 import importlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from novalite.domain.instance import Instance
+from novalite.domain.states import PowerState
 from novalite.errors import Invalid
+
+REBOOT_SOFT = "SOFT"
+REBOOT_HARD = "HARD"
 
 
 class DriverNotAvailable(Invalid):
@@ -38,6 +43,13 @@ class NodeResources:
     cpu_info: str = "{}"
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class InstanceInfo:
+    """What the hypervisor says about one guest."""
+
+    power_state: PowerState
+
+
 #: Driver capabilities and the placement traits they map to (the scheduler filters on traits).
 CAPABILITY_TRAITS: Mapping[str, str] = {
     "supports_attach_interface": "COMPUTE_NET_ATTACH_INTERFACE",
@@ -51,9 +63,10 @@ CAPABILITY_TRAITS: Mapping[str, str] = {
 class ComputeDriver(abc.ABC):
     """The operations every virt driver provides.
 
-    Later capabilities (spawn, destroy, power operations, consoles, migration)
-    are added here as narrow groups of abstract methods, so that a driver that
-    misses one fails at import rather than at run time.
+    Capabilities are narrow groups of abstract methods, so that a driver that
+    misses one fails at instantiation rather than in the middle of an operation.
+    Guest methods take the instance as the conductor last returned it and never
+    write it back: the compute manager records what they did.
     """
 
     #: Feature flags; keys of :data:`CAPABILITY_TRAITS` are reported as traits.
@@ -78,6 +91,38 @@ class ComputeDriver(abc.ABC):
     @abc.abstractmethod
     async def list_instance_uuids(self) -> list[str]:
         """UUIDs of the guests the hypervisor knows about."""
+
+    # -- guest life cycle -------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def spawn(
+        self,
+        instance: Instance,
+        *,
+        image_meta: Mapping[str, Any] | None = None,
+        network_info: Sequence[Mapping[str, Any]] | None = None,
+    ) -> None:
+        """Create and start the guest of ``instance``; raise if it could not be created."""
+
+    @abc.abstractmethod
+    async def destroy(self, instance: Instance) -> None:
+        """Stop the guest and remove it with its local files; nothing if there is none."""
+
+    @abc.abstractmethod
+    async def power_off(self, instance: Instance, *, shutdown_timeout: float = 0) -> None:
+        """Shut the guest down (cleanly within ``shutdown_timeout`` seconds, then forcibly)."""
+
+    @abc.abstractmethod
+    async def power_on(self, instance: Instance) -> None:
+        """Start the stopped guest of ``instance``."""
+
+    @abc.abstractmethod
+    async def reboot(self, instance: Instance, reboot_type: str) -> None:
+        """Reboot the guest: :data:`REBOOT_SOFT` (ask the guest) or :data:`REBOOT_HARD`."""
+
+    @abc.abstractmethod
+    async def get_info(self, instance: Instance) -> InstanceInfo:
+        """The guest's state; raise InstanceNotFound when the hypervisor has no such guest."""
 
     def capability_traits(self) -> set[str]:
         """The placement traits this driver's capabilities stand for."""

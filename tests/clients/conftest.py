@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import openstack.config
-import openstack.connection
 import pytest
 import yaml
 
-from tests.processes import BIN, Service, write_config
+from tests.cloud_clients import CloudClients
+from tests.processes import Service, write_config
 
 
-class Cloud:
+class Cloud(CloudClients):
     """The all-in-one under test: its URL, clouds.yaml and log."""
 
     def __init__(self, service: Service, data: Path) -> None:
@@ -27,26 +24,6 @@ class Cloud:
         assert match, service.log()
         self.base_url = match.group(1)
         self.credentials: dict[str, str] = yaml.safe_load((data / "credentials.yaml").read_text())
-
-    def env(self) -> dict[str, str]:
-        """Environment for the openstack CLI and openstacksdk."""
-        return {**os.environ, "OS_CLIENT_CONFIG_FILE": str(self.clouds_yaml)}
-
-    def osc(self, cloud: str, *args: str) -> subprocess.CompletedProcess[str]:
-        """Run ``openstack --os-cloud <cloud> ...`` (the caller checks the result)."""
-        return subprocess.run(
-            [str(BIN / "openstack"), "--os-cloud", cloud, *args],
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-
-    def connect(self, cloud: str, **options: str) -> openstack.connection.Connection:
-        """An openstacksdk connection for ``cloud`` of this clouds.yaml."""
-        config = openstack.config.OpenStackConfig(config_files=[str(self.clouds_yaml)])
-        return openstack.connection.Connection(config=config.get_one(cloud=cloud, **options))
 
 
 @pytest.fixture(scope="package")

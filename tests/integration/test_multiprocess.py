@@ -56,6 +56,14 @@ def test_compute_registers_and_heartbeats_through_the_conductor(
             },
             "api_database": {"connection": api_url},
             "database": {"connection": cell_url},
+            # No placement here: reports to it fail (logged) and are retried; nothing else
+            # of this test needs it.
+            "placement": {
+                "auth_url": "http://127.0.0.1:1/identity",
+                "username": "nova",
+                "password": "unused",
+                "project_name": "service",
+            },
         },
     )
     compute_conf = write_config(

@@ -44,7 +44,7 @@ def _int_filter(params: dict[str, list[str]], name: str) -> int | None:
     if raw is None:
         return None
     try:
-        return int(raw)
+        return max(-(2**31), min(int(raw), 2**31 - 1))  # the columns' range: no overflow
     except ValueError:
         raise RequestInvalid(f"Invalid {name} filter [{raw}]") from None
 
@@ -112,8 +112,22 @@ async def show(call: Call) -> Response:
     )
 
 
-def _int(value: Any) -> int:
-    return int(value)
+#: nova's bounds of a flavor's sizes (``nova.compute.flavors.create``).
+_DB_MAX_INT = 2**31 - 1
+_MINIMUM = {"memory_mb": 1, "vcpus": 1, "root_gb": 0, "ephemeral_gb": 0, "swap": 0}
+
+
+def _int(value: Any, name: str) -> int:
+    """A size from the body (the schema lets digit strings through), in nova's bounds."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise RequestInvalid(f"Invalid input received: {name} must be an integer") from None
+    if number < _MINIMUM[name]:
+        raise RequestInvalid(f"Invalid input received: {name} must be >= {_MINIMUM[name]}")
+    if number > _DB_MAX_INT:
+        raise RequestInvalid(f"Invalid input received: {name} must be <= {_DB_MAX_INT}")
+    return number
 
 
 async def create(call: Call) -> Response:
@@ -128,11 +142,11 @@ async def create(call: Call) -> Response:
     flavor = Flavor(
         flavorid=str(flavorid).strip(),
         name=spec["name"].strip(),
-        memory_mb=_int(spec["ram"]),
-        vcpus=_int(spec["vcpus"]),
-        root_gb=_int(spec["disk"]),
-        ephemeral_gb=_int(spec.get("OS-FLV-EXT-DATA:ephemeral", 0)),
-        swap=_int(spec.get("swap", 0)),
+        memory_mb=_int(spec["ram"], "memory_mb"),
+        vcpus=_int(spec["vcpus"], "vcpus"),
+        root_gb=_int(spec["disk"], "root_gb"),
+        ephemeral_gb=_int(spec.get("OS-FLV-EXT-DATA:ephemeral", 0), "ephemeral_gb"),
+        swap=_int(spec.get("swap", 0), "swap"),
         rxtx_factor=float(spec.get("rxtx_factor", 1.0)),
         is_public=True if public is None else public,
         description=spec.get("description"),

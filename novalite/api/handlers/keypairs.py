@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from novalite.api import keypair_keys, policies
 from novalite.api.common import last, limit_and_marker
+from novalite.api.handlers.server_body import check_name
 from novalite.api.schemas import handler_schema
 from novalite.api.views import keypairs as views
 from novalite.api.wsgi import Call, empty_response, json_response, next_link
@@ -35,6 +36,7 @@ async def create(call: Call) -> Response:
     """``POST /os-keypairs``: import ``public_key`` or (before 2.92) generate a pair."""
     body = await call.body(_schema("create", "request_body", call))
     spec = body["keypair"]
+    check_name(spec["name"])
     user_id = (spec.get("user_id") if call.version >= (2, 10) else None) or call.context.user_id
     call.authorize(policies.KEYPAIRS % "create", {"user_id": user_id})
     key_type = spec.get("type", KEYPAIR_TYPE_SSH) if call.version >= (2, 2) else KEYPAIR_TYPE_SSH

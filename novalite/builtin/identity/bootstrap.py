@@ -41,15 +41,20 @@ class BootstrapResult:
         return f"BootstrapResult(admin_user_id={self.admin_user_id!r}, ...)"
 
 
-def catalog_urls(base_url: str) -> dict[tuple[str, str], str]:
-    """``(type, name) -> URL`` of every service the all-in-one serves under ``base_url``."""
+def catalog_urls(base_url: str, compute_url: str | None = None) -> dict[tuple[str, str], str]:
+    """``(type, name) -> URL`` of every service the all-in-one serves under ``base_url``.
+
+    Only services that exist are listed: clients probe every catalog entry they use
+    (the image and network built-ins join when they are built).
+
+    ``compute_url`` is the compute API's root when it runs elsewhere (split deployments).
+    """
     base = base_url.rstrip("/")
+    compute = (compute_url or f"{base}/compute").rstrip("/")
     return {
         ("identity", "keystone"): f"{base}/identity",
-        ("compute", "nova"): f"{base}/compute/v2.1",
+        ("compute", "nova"): f"{compute}/v2.1",
         ("placement", "placement"): f"{base}/placement",
-        ("image", "glance"): f"{base}/image",
-        ("network", "neutron"): f"{base}/networking",
     }
 
 
@@ -116,10 +121,12 @@ async def _grant(session: AsyncSession, user: m.User, kind: str, target: str, ro
         await session.flush()
 
 
-async def _catalog(session: AsyncSession, base_url: str, region: str) -> None:
+async def _catalog(
+    session: AsyncSession, base_url: str, region: str, compute_url: str | None
+) -> None:
     if await store.find(session, m.Region, region) is None:
         await store.add(session, m.Region(id=region))
-    for (kind, name), url in catalog_urls(base_url).items():
+    for (kind, name), url in catalog_urls(base_url, compute_url).items():
         found = await store.list_rows(session, m.Service, type=kind)
         service = found[0] if found else None
         if service is None:
@@ -142,6 +149,25 @@ async def _catalog(session: AsyncSession, base_url: str, region: str) -> None:
                     )
                 )
         await session.flush()
+    await _drop_unserved(session, base_url, region, set(catalog_urls(base_url, compute_url)))
+
+
+#: Services an earlier version's bootstrap listed before they existed.
+_NOT_SERVED = {("image", "glance"), ("network", "neutron")}
+
+
+async def _drop_unserved(
+    session: AsyncSession, base_url: str, region: str, served: set[tuple[str, str]]
+) -> None:
+    """Remove this bootstrap's endpoints of services it does not serve (clients probe them)."""
+    for kind, name in _NOT_SERVED - served:
+        for service in await store.list_rows(session, m.Service, type=kind, name=name):
+            endpoints = await store.list_rows(
+                session, m.Endpoint, service_id=service.id, region_id=region
+            )
+            for endpoint in endpoints:
+                if endpoint.url.startswith(base_url.rstrip("/") + "/"):
+                    await store.remove(session, endpoint)
 
 
 async def _provision(
@@ -152,6 +178,7 @@ async def _provision(
     admin_password: str,
     demo_password: str,
     service_password: str,
+    compute_url: str | None,
 ) -> BootstrapResult:
     if await store.find(session, m.Domain, DEFAULT_DOMAIN_ID) is None:
         await store.add(
@@ -173,7 +200,7 @@ async def _provision(
     await _grant(session, demo, roles.PROJECT, projects["demo"].id, member_role)
     await _grant(session, nova, roles.PROJECT, projects["service"].id, admin_role)
     await _grant(session, nova, roles.PROJECT, projects["service"].id, service_role)
-    await _catalog(session, base_url, region)
+    await _catalog(session, base_url, region, compute_url)
     return BootstrapResult(
         admin_user_id=admin.id,
         admin_project_id=projects["admin"].id,
@@ -195,8 +222,13 @@ async def bootstrap(
     admin_password: str,
     demo_password: str,
     service_password: str,
+    compute_url: str | None = None,
 ) -> BootstrapResult:
-    """Migrate the schema and provision domain, roles, projects, users and catalog."""
+    """Migrate the schema and provision domain, roles, projects, users and catalog.
+
+    The catalog points at ``base_url`` for every service, except compute at
+    ``compute_url`` when given.
+    """
     await sync_schema(db)
     async with db.writer() as session:
         return await _provision(
@@ -206,4 +238,5 @@ async def bootstrap(
             admin_password=admin_password,
             demo_password=demo_password,
             service_password=service_password,
+            compute_url=compute_url,
         )

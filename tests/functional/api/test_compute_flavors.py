@@ -181,3 +181,15 @@ async def test_extra_specs(client: httpx.AsyncClient) -> None:
     assert r.json()["flavor"]["extra_specs"] == {"b": "2"}
     r = await client.get("/v2.1/flavors/nope/os-extra_specs", headers=MEMBER)
     assert r.status_code == 404
+
+
+async def test_sizes_given_as_strings_are_bounded_as_nova_does(client: httpx.AsyncClient) -> None:
+    cases = {
+        "16425163586": "Invalid input received: memory_mb must be <= 2147483647",
+        "000": "Invalid input received: memory_mb must be >= 1",
+    }
+    for ram, message in cases.items():
+        body = {"flavor": {"name": "big", "ram": ram, "vcpus": 1, "disk": "1"}}
+        response = await client.post("/v2.1/flavors", json=body, headers=headers(ADMIN))
+        assert response.status_code == 400, response.text
+        assert response.json() == {"badRequest": {"code": 400, "message": message}}

@@ -14,24 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
-from starlette.middleware import Middleware
 
-identity_pkg = pytest.importorskip("novalite.builtin.identity")
-placement_app = pytest.importorskip("novalite.builtin.placement.app")
-placement_options = pytest.importorskip("novalite.builtin.placement.options")
-
-from novalite.api_common.app import mount_services  # noqa: E402
-from novalite.api_common.auth import AuthMiddleware  # noqa: E402
-from novalite.api_common.token_cache import CachingTokenValidator  # noqa: E402
-from novalite.api_common.tokens import TokenInfo  # noqa: E402
-from novalite.clients.identity import IdentityClient, PasswordAuth, PasswordCredentials  # noqa: E402
-from novalite.clients.placement import PlacementClient  # noqa: E402
-from novalite.clients.session import EndpointFilter, ServiceSession  # noqa: E402
-from novalite.db.engine import Database  # noqa: E402
-from novalite.errors import AuthenticationFailed, InvalidToken, PlacementConflict  # noqa: E402
-
-BASE = "http://cloud.test"
-PASSWORDS = {"admin": "admin-pw", "demo": "demo-pw", "nova": "nova-pw"}
+from novalite.clients.identity import IdentityClient, PasswordAuth, PasswordCredentials
+from novalite.clients.placement import PlacementClient
+from novalite.errors import AuthenticationFailed, InvalidToken, PlacementConflict
+from tests.embedded_builtins import BASE, embedded_builtins, password_auth, placement_client
 
 
 class Cloud:
@@ -41,69 +28,16 @@ class Cloud:
         self.http = http
 
     def auth(self, user: str = "nova", project: str = "service") -> PasswordAuth:
-        creds = PasswordCredentials(
-            auth_url=f"{BASE}/identity",
-            username=user,
-            password=PASSWORDS[user],
-            project_name=project,
-        )
-        return PasswordAuth(creds, client=self.http)
+        return password_auth(self.http, user, project)
 
     def placement(self) -> PlacementClient:
-        session = ServiceSession(self.auth(), EndpointFilter("placement"), client=self.http)
-        return PlacementClient(session)
+        return placement_client(self.http)
 
 
 @pytest.fixture
 async def cloud(tmp_path: pathlib.Path) -> AsyncIterator[Cloud]:
-    identity_db = Database(f"sqlite:///{tmp_path}/identity.sqlite")
-    placement_db = Database(f"sqlite:///{tmp_path}/placement.sqlite")
-    options = identity_pkg.IdentityOptions(key_repository=tmp_path / "keys")
-    await identity_pkg.bootstrap(
-        identity_db,
-        base_url=BASE,
-        region="RegionOne",
-        admin_password=PASSWORDS["admin"],
-        demo_password=PASSWORDS["demo"],
-        service_password=PASSWORDS["nova"],
-    )
-    await placement_app.prepare_placement_db(placement_db)
-    holder: dict[str, httpx.AsyncClient] = {}
-
-    # The placement app validates tokens at identity over the same in-process transport.
-    class LazyValidator:
-        def __init__(self) -> None:
-            self.inner: CachingTokenValidator | None = None
-
-        async def validate(self, token: str, *, allow_expired: bool = False) -> TokenInfo:
-            if self.inner is None:
-                service_auth = Cloud(holder["http"]).auth()
-                self.inner = CachingTokenValidator(IdentityClient(service_auth))
-            return await self.inner.validate(token, allow_expired=allow_expired)
-
-    app = mount_services(
-        {
-            "/identity": identity_pkg.create_identity_app(options, identity_db),
-            "/placement": placement_app.create_placement_app(
-                placement_options.PlacementOptions(),
-                placement_db,
-                middleware=[
-                    Middleware(
-                        AuthMiddleware,
-                        validator=LazyValidator(),
-                        www_authenticate_uri=f"{BASE}/identity",
-                    )
-                ],
-            ),
-        }
-    )
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url=BASE, timeout=10
-    ) as http:
-        holder["http"] = http
+    async with embedded_builtins(tmp_path, http_timeout=10) as http:
         yield Cloud(http)
-    await identity_db.dispose()
-    await placement_db.dispose()
 
 
 async def test_password_auth_and_catalog(cloud: Cloud) -> None:

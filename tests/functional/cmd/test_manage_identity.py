@@ -3,9 +3,13 @@
 import stat
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.processes import run, write_config
+
+#: Runs novalite-manage processes: in `make test`, not `make test-fast`.
+pytestmark = pytest.mark.slow
 
 
 def test_bootstrap_is_idempotent_and_writes_private_clouds_yaml(tmp_path: Path) -> None:

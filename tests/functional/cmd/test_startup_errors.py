@@ -2,7 +2,12 @@
 
 from pathlib import Path
 
+import pytest
+
 from tests.processes import run, write_config
+
+#: Each test starts a service process (about 2.5 s): in `make test`, not `make test-fast`.
+pytestmark = pytest.mark.slow
 
 
 def _single_error_line(stderr: str, prog: str) -> str:

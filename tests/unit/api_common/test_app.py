@@ -1,3 +1,4 @@
+import asyncio
 import re
 
 import httpx
@@ -70,3 +71,19 @@ async def test_a_mounted_app_answers_with_the_listeners_request_id() -> None:
         resp = await c.get("/compute/healthcheck")
     assert REQ_ID.match(resp.headers["x-openstack-request-id"])
     assert resp.headers["x-compute-request-id"] == resp.headers["x-openstack-request-id"]
+
+
+async def test_keep_alive_requests_are_not_delayed_by_nagle() -> None:
+    """Responses on a reused connection come without the ~40 ms of Nagle + delayed ACK."""
+    server = HttpServer("test", APP, "127.0.0.1", 0)
+    await server.start()
+    try:
+        async with httpx.AsyncClient() as c:
+            await c.get(f"{server.url}/healthcheck")
+            started = asyncio.get_running_loop().time()
+            for _ in range(10):
+                await c.get(f"{server.url}/healthcheck")
+            elapsed = asyncio.get_running_loop().time() - started
+        assert elapsed < 0.3, f"10 keep-alive requests took {elapsed:.3f} s"
+    finally:
+        await server.stop(1)

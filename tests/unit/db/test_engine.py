@@ -7,6 +7,7 @@ import pathlib
 import time
 
 import pytest
+from sqlalchemy import text
 
 from novalite.db.engine import Database
 from novalite.db.options import DatabaseOptions
@@ -97,3 +98,32 @@ async def test_registry_shares_one_database_per_url(tmp_path: pathlib.Path) -> N
     assert b is not a and len(registry) == 2 and list(registry) == [a, b]
     await registry.dispose_all()
     assert len(registry) == 0
+
+
+async def test_writers_of_one_sqlite_file_take_turns_in_process(tmp_path: pathlib.Path) -> None:
+    """Two Database objects on one file share the process's writer queue; 20 concurrent
+    writers all commit, in turn, without SQLite's busy polling."""
+    url = f"sqlite:///{tmp_path}/turns.sqlite"
+    first, second = Database(url), Database(url)
+    try:
+        async with first.writer() as session:
+            await session.execute(text("CREATE TABLE t (n INTEGER)"))
+        inside = 0
+        most = 0
+
+        async def write(db: Database, n: int) -> None:
+            nonlocal inside, most
+            async with db.writer() as session:
+                inside += 1
+                most = max(most, inside)
+                await session.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
+                await asyncio.sleep(0.005)
+                inside -= 1
+
+        await asyncio.gather(*(write(first if n % 2 else second, n) for n in range(20)))
+        async with first.reader() as session:
+            assert (await session.execute(text("SELECT count(*) FROM t"))).scalar() == 20
+        assert most == 1
+    finally:
+        await first.dispose()
+        await second.dispose()

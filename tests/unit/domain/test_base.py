@@ -79,3 +79,10 @@ def test_service_is_up() -> None:
     svc.forced_down = True
     assert not svc.is_up(60, now=now)
     assert not Service(host="h", binary="b").is_up(60, now=now)
+
+
+def test_coerce_fields_turns_bus_primitives_back_into_field_types() -> None:
+    when = datetime.datetime(2026, 11, 24, 4, 0, tzinfo=datetime.UTC)
+    updates = base.to_primitive({"last_seen_up": when, "disabled": True, "unknown": "kept"})
+    coerced = Service.coerce_fields(updates)
+    assert coerced == {"last_seen_up": when, "disabled": True, "unknown": "kept"}

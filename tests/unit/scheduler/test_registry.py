@@ -1,5 +1,6 @@
 import pytest
 
+from novalite.conf import load
 from novalite.errors import ConfigError, SchedulerConfigError
 from novalite.scheduler.registry import SchedulerSettings, build_pipeline, filter_names
 from tests.unit.scheduler.fakes import host
@@ -55,3 +56,30 @@ def test_nova_filters_not_implemented_are_skipped() -> None:
         SchedulerSettings(enabled_filters=("ComputeFilter", "ComputeCapabilitiesFilter"))
     )
     assert names == ["ComputeFilter"]
+
+
+def test_settings_from_config() -> None:
+    conf = load(
+        default_files=(),
+        overrides={
+            "scheduler": {"max_attempts": "5", "max_placement_results": "20"},
+            "filter_scheduler": {
+                "host_subset_size": "2",
+                "enabled_filters": "ComputeFilter,AvailabilityZoneFilter",
+                "ram_weight_multiplier": "-1.0",
+            },
+            "DEFAULT": {"default_availability_zone": "az0"},
+        },
+    )
+    settings = SchedulerSettings.from_config(conf)
+    assert settings.max_attempts == 5
+    assert settings.max_placement_results == 20
+    assert settings.host_subset_size == 2
+    assert settings.enabled_filters == ("ComputeFilter", "AvailabilityZoneFilter")
+    assert settings.ram_weight_multiplier == -1.0
+    assert settings.default_availability_zone == "az0"
+    assert settings.query_placement_for_availability_zone is True
+    assert [f.name for f in build_pipeline(settings).filters] == [
+        "ComputeFilter",
+        "AvailabilityZoneFilter",
+    ]

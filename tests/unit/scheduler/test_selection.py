@@ -4,12 +4,13 @@ from typing import Any
 import pytest
 
 from novalite.domain.request_spec import Destination, RequestSpec
+from novalite.domain.selection import Selection
 from novalite.domain.server_group import ServerGroup
 from novalite.errors import NoValidHost
 from novalite.scheduler.framework import Pipeline
 from novalite.scheduler.host_state import build_host_states
 from novalite.scheduler.registry import SchedulerSettings, build_pipeline
-from novalite.scheduler.selection import InstanceSelection, select_destinations
+from novalite.scheduler.selection import SchedulingRun, select_destinations
 from novalite.scheduler.weighers.ram import RAMWeigher
 from tests.unit.scheduler.fakes import FakeNode, candidates, spec
 
@@ -26,7 +27,7 @@ def run(
     pipe: Pipeline = PIPE,
     request: RequestSpec | None = None,
     **kwargs: Any,
-) -> list[InstanceSelection]:
+) -> list[list[Selection]]:
     return select_destinations(
         request or spec(),
         candidates(nodes_, FLAVOR),
@@ -60,28 +61,28 @@ def test_picks_most_free_ram_with_alternates_in_same_cell() -> None:
     (result,) = select_destinations(
         request, candidates(ns, FLAVOR), [n.facts() for n in ns], pipe, max_attempts=3
     )
-    assert result.selected.host == "d"
-    assert result.selected.allocation_request["allocations"] == {"rp-d": {"resources": FLAVOR}}
-    assert result.alternates == ()  # nothing else in cell2
+    assert result[0].service_host == "d"
+    assert result[0].allocation_request["allocations"] == {"rp-d": {"resources": FLAVOR}}
+    assert result[1:] == []  # nothing else in cell2
 
     ns[3].cell_uuid = "cell1"
     ns[3].memory_mb = 1024
     (result,) = select_destinations(
         request, candidates(ns, FLAVOR), [n.facts() for n in ns], pipe, max_attempts=3
     )
-    assert [s.host for s in result.all] == ["b", "c", "a"]
-    assert result.alternates[0].allocation_request["allocations"].keys() == {"rp-c"}
+    assert [s.service_host for s in result] == ["b", "c", "a"]
+    assert result[1].allocation_request["allocations"].keys() == {"rp-c"}
 
 
 def test_anti_affinity_three_instances_land_on_three_hosts() -> None:
     group = ServerGroup(policy="anti-affinity", members=["i1", "i2", "i3"])
     request = spec(instance_uuids=["i1", "i2", "i3"], num_instances=3, instance_group=group)
     result = run(nodes("h1", "h2", "h3"), request=request)
-    hosts = [r.selected.host for r in result]
+    hosts = [r[0].service_host for r in result]
     assert sorted(hosts) == ["h1", "h2", "h3"]
     assert group.hosts == []  # the caller's spec is untouched
     # alternates exclude hosts chosen for the request and anti-affinity already used
-    assert all(r.alternates == () for r in result)
+    assert all(r[1:] == [] for r in result)
 
 
 def test_anti_affinity_fourth_instance_is_no_valid_host_naming_the_filter() -> None:
@@ -137,17 +138,17 @@ def test_host_subset_size_picks_among_the_best() -> None:
     seen = set()
     for seed in range(40):
         (res,) = run(ns, pipe, host_subset_size=3, rng=random.Random(seed))
-        seen.add(res.selected.host)
+        seen.add(res[0].service_host)
     assert seen == {"h5", "h4", "h3"}
 
 
 def test_ignore_force_and_requested_destination() -> None:
     ns = nodes("h1", "h2", "h3")
     (res,) = run(ns, request=spec(ignore_hosts=["h1", "h2"]))
-    assert res.selected.host == "h3"
+    assert res[0].service_host == "h3"
     forced = nodes("h1", "h2", facts_kwargs={"service_disabled": True})
     (res,) = run(forced, request=spec(force_hosts=["h2"]))
-    assert res.selected.host == "h2"  # filters skipped
+    assert res[0].service_host == "h2"  # filters skipped
     dest = spec(requested_destination=Destination(host="h2"))
     with pytest.raises(NoValidHost) as info:
         run(nodes("h1", "h3"), request=dest)
@@ -159,17 +160,45 @@ def test_consumption_moves_next_instance_elsewhere() -> None:
     pipe = Pipeline(filters=[], weighers=[RAMWeigher()])
     request = spec(instance_uuids=["i1", "i2"], num_instances=2)
     result = run(ns, pipe, request=request)
-    assert [r.selected.host for r in result] == ["a", "b"]
-    assert [a.host for a in result[0].alternates] == []
+    assert [r[0].service_host for r in result] == ["a", "b"]
+    assert [a.service_host for a in result[0][1:]] == []
 
 
 def test_shuffle_best_same_weighed_hosts() -> None:
     ns = [FakeNode("a"), FakeNode("b"), FakeNode("c", memory_mb=1)]
     pipe = Pipeline(filters=[], weighers=[RAMWeigher()])
-    plain = {run(ns, pipe, rng=random.Random(s))[0].selected.host for s in range(20)}
+    plain = {run(ns, pipe, rng=random.Random(s))[0][0].service_host for s in range(20)}
     assert plain == {"a"}
     shuffled = {
-        run(ns, pipe, rng=random.Random(s), shuffle_best_same_weighed_hosts=True)[0].selected.host
+        run(ns, pipe, rng=random.Random(s), shuffle_best_same_weighed_hosts=True)[0][0].service_host
         for s in range(20)
     }
     assert shuffled == {"a", "b"}
+
+
+def test_selections_are_domain_objects_with_the_placement_version() -> None:
+    (result,) = run(nodes("h1", "h2"), allocation_request_version="1.36")
+    assert all(isinstance(s, Selection) for s in result)
+    assert [s.allocation_request_version for s in result] == ["1.36", "1.36"]
+    assert result[0].instance_uuid == result[1].instance_uuid == "inst-1"
+    assert Selection.from_primitive(result[0].to_primitive()).service_host == (
+        result[0].service_host
+    )
+
+
+def test_dropped_host_is_skipped_and_named_in_no_valid_host() -> None:
+    ns = [FakeNode("a", memory_mb=4096), FakeNode("b", memory_mb=2048)]
+    pipe = Pipeline(filters=[], weighers=[RAMWeigher()])
+    scheduling = SchedulingRun(spec(), candidates(ns, FLAVOR), [n.facts() for n in ns], pipe)
+    first = scheduling.rank(1, "inst-1")[0]
+    assert first.host.host == "a"
+    scheduling.drop(first, "placement refused the claim: full")
+    second = scheduling.rank(1, "inst-1")[0]
+    assert second.host.host == "b"
+    scheduling.drop(second, "placement refused the claim: full")
+    with pytest.raises(NoValidHost) as info:
+        scheduling.rank(1, "inst-1")
+    assert (
+        "PlacementClaim removed 2 (a: placement refused the claim: full"
+        in (info.value.kwargs["details"])
+    )

@@ -35,13 +35,14 @@ async def _cli(identity: IdentityServer, cloud: str, *args: str) -> tuple[int, s
     return proc.returncode or 0, out.decode(), err.decode()
 
 
+@pytest.mark.slow
 async def test_cli_admin_flows(identity: IdentityServer) -> None:
     (rc, out, err), (rc2, _, err2) = await asyncio.gather(
         _cli(identity, "novalite-admin", "catalog", "list", "-f", "json"),
         _cli(identity, "novalite-admin", "project", "create", "cli-proj", "-f", "json"),
     )
     assert rc == 0, err
-    assert {s["Type"] for s in json.loads(out)} >= {"identity", "compute", "image"}
+    assert {s["Type"] for s in json.loads(out)} >= {"identity", "compute", "placement"}
     assert rc2 == 0, err2
     rc, out, err = await _cli(identity, "novalite-admin", "project", "list", "-f", "json")
     assert rc == 0, err
@@ -50,6 +51,7 @@ async def test_cli_admin_flows(identity: IdentityServer) -> None:
     assert rc == 0, err
 
 
+@pytest.mark.slow
 async def test_cli_demo_refused(identity: IdentityServer) -> None:
     rc, _, err = await _cli(identity, "novalite", "user", "list")
     assert rc != 0
@@ -96,7 +98,7 @@ def _sdk_flows(url: str) -> None:
         assert api.find_project("sdk-proj") is None
         services = {s.type for s in api.services()}
         assert "compute" in services
-        assert len(list(api.endpoints())) >= 15
+        assert len(list(api.endpoints())) >= 9
     finally:
         conn.close()
 

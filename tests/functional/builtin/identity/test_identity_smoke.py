@@ -27,7 +27,7 @@ async def test_password_project_token(identity: IdentityServer, client: httpx.As
     token = resp.json()["token"]
     assert {r["name"] for r in token["roles"]} == {"admin", "manager", "member", "reader"}
     assert token["project"]["name"] == "admin"
-    assert {s["type"] for s in token["catalog"]} >= {"identity", "compute", "network"}
+    assert {s["type"] for s in token["catalog"]} >= {"identity", "compute", "placement"}
     tid = resp.headers["X-Subject-Token"]
     resp = await client.get(
         f"{identity.url}/v3/auth/tokens", headers={"X-Auth-Token": tid, "X-Subject-Token": tid}

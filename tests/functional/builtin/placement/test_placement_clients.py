@@ -92,6 +92,7 @@ async def _cli(url: str, *args: str) -> object:
     return json.loads(out)
 
 
+@pytest.mark.slow
 async def test_osc_placement_cli(placement_url: str) -> None:
     rp_uuid = str(uuid.uuid4())
     created = await _cli(

@@ -1,0 +1,193 @@
+"""The instance list query: filters, nova's sort keys, and markers as keyset conditions.
+
+Ordering treats ``NULL`` as smaller than any value on every backend (what SQLite
+and MySQL do; PostgreSQL is told ``NULLS FIRST``/``NULLS LAST``), and always ends
+with ``uuid`` so that the order is total even across cells, where ids collide.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_
+
+from novalite.db.repositories._common import column_names
+from novalite.db.repositories._instance_rows import I, base_select, in_or_null, sort_value
+from novalite.domain.instance import Instance
+from novalite.errors import Invalid
+
+if TYPE_CHECKING:
+    from novalite.db.repositories.instances import InstanceQuery
+
+#: nova's default sort keys, appended when missing (``process_sort_params``).
+DEFAULT_SORT_KEYS = ("created_at", "id")
+_DIRECTIONS = frozenset({"asc", "desc"})
+_REGEX_SPECIALS = frozenset(".^$*+?{}[]\\|()")
+_NOT_SORTABLE = frozenset({"user_data", "key_data", "launched_on"})
+
+
+def sort_params(keys: list[str], dirs: list[str]) -> list[tuple[str, str]]:
+    """The full ordering: the given keys, nova's defaults, then ``uuid``; Invalid on bad input."""
+    if len(dirs) > len(keys):
+        raise Invalid(reason="Sort direction size exceeds sort key size")
+    default_dir = dirs[0] if dirs else "desc"
+    pairs = list(zip(keys, [*dirs, *[default_dir] * (len(keys) - len(dirs))], strict=True))
+    for key, direction in pairs:
+        if key not in column_names(I) or key in _NOT_SORTABLE:
+            raise Invalid(reason=f"Invalid sort key {key}")
+        if direction not in _DIRECTIONS:
+            raise Invalid(reason=f"Invalid sort direction {direction}")
+    seen = {key for key, _ in pairs}
+    for key in (*DEFAULT_SORT_KEYS, "uuid"):
+        if key not in seen:
+            pairs.append((key, pairs[-1][1] if key == "uuid" and pairs else default_dir))
+            seen.add(key)
+    return pairs
+
+
+def name_matcher(pattern: str | None) -> re.Pattern[str] | None:
+    """The compiled ``name`` filter (nova matches it anywhere in display_name)."""
+    if pattern is None:
+        return None
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise Invalid(reason=f"invalid name filter {pattern!r}: {exc}") from None
+
+
+def conditions(query: InstanceQuery) -> list[ColumnElement[bool]]:
+    """The SQL filters of ``query`` (the name regex and flavor id are checked in Python)."""
+    clauses: list[ColumnElement[bool]] = []
+    deleted = query.deleted
+    if deleted is False and (query.changes_since or query.changes_before):
+        deleted = None
+    if deleted is not None:
+        clauses.append(I.deleted != 0 if deleted else I.deleted == 0)
+    for column, value in (
+        (I.project_id, query.project_id),
+        (I.user_id, query.user_id),
+        (I.host, query.host),
+        (I.node, query.node),
+        (I.image_ref, query.image_ref),
+        (I.reservation_id, query.reservation_id),
+        (I.availability_zone, query.availability_zone),
+    ):
+        if value is not None:
+            clauses.append(column == value)
+    if query.uuids is not None:
+        clauses.append(I.uuid.in_(list(query.uuids)))
+    if query.vm_states is not None:
+        clauses.append(I.vm_state.in_(list(query.vm_states)))
+    if query.task_states is not None:
+        clauses.append(in_or_null(I.task_state, list(query.task_states)))
+    if query.locked is True:
+        clauses.append(I.locked.is_(True))
+    elif query.locked is False:
+        clauses.append(or_(I.locked.is_(False), I.locked.is_(None)))
+    changed = func.coalesce(I.updated_at, I.created_at)
+    if query.changes_since is not None:
+        clauses.append(changed >= query.changes_since)
+    if query.changes_before is not None:
+        clauses.append(changed <= query.changes_before)
+    if query.name is not None and not _REGEX_SPECIALS.intersection(query.name):
+        literal = query.name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append(I.display_name.like(f"%{literal}%", escape="\\"))
+    return clauses
+
+
+def list_select(query: InstanceQuery, *, nulls_explicit: bool) -> Select[Any]:
+    """The ordered list statement (without limit) for ``query``.
+
+    ``nulls_explicit``: say ``NULLS FIRST/LAST`` (PostgreSQL, where NULL sorts high).
+    """
+    pairs = sort_params(query.sort_keys, query.sort_dirs)
+    stmt = base_select().where(*conditions(query))
+    if query.after is not None:
+        stmt = stmt.where(_after(pairs, query.after))
+    order = []
+    for key, direction in pairs:
+        column = getattr(I, key)
+        if direction == "asc":
+            order.append(column.asc().nulls_first() if nulls_explicit else column.asc())
+        else:
+            order.append(column.desc().nulls_last() if nulls_explicit else column.desc())
+    return stmt.order_by(*order)
+
+
+def _after(pairs: list[tuple[str, str]], marker: Instance) -> ColumnElement[bool]:
+    """Rows strictly after ``marker`` in the order ``pairs`` (NULL below every value)."""
+    alternatives: list[ColumnElement[bool]] = []
+    equal: list[ColumnElement[bool]] = []
+    for key, direction in pairs:
+        column = getattr(I, key)
+        value = sort_value(marker, key)
+        beyond = _beyond(column, value, direction)
+        if beyond is not None:
+            alternatives.append(and_(*equal, beyond))
+        equal.append(column.is_(None) if value is None else column == value)
+    return or_(*alternatives) if alternatives else false()
+
+
+def _beyond(column: Any, value: Any, direction: str) -> ColumnElement[bool] | None:
+    if direction == "asc":
+        result: ColumnElement[bool] = column.is_not(None) if value is None else column > value
+        return result
+    if value is None:
+        return None
+    return or_(column < value, column.is_(None))
+
+
+def python_filter(query: InstanceQuery) -> Callable[[Instance], bool] | None:
+    """A predicate on instances for what SQL does not filter, or None if SQL did it all."""
+    matcher = name_matcher(query.name)
+    flavor_id = query.flavor_id
+    if matcher is None and flavor_id is None:
+        return None
+
+    def accept(instance: Instance) -> bool:
+        if matcher is not None and not matcher.search(instance.display_name or ""):
+            return False
+        if flavor_id is not None:
+            return instance.flavor is not None and instance.flavor.flavorid == flavor_id
+        return True
+
+    return accept
+
+
+class _SortKey:
+    """Orders instances as :func:`list_select` does: per-key direction, NULL lowest."""
+
+    __slots__ = ("_descending", "_values")
+
+    def __init__(self, values: tuple[Any, ...], descending: tuple[bool, ...]) -> None:
+        self._values = values
+        self._descending = descending
+
+    def __lt__(self, other: _SortKey) -> bool:
+        for mine, theirs, descending in zip(
+            self._values, other._values, self._descending, strict=True
+        ):
+            if mine == theirs:
+                continue
+            if mine is None or theirs is None:
+                return (mine is None) != descending
+            return bool(mine < theirs) != descending
+        return False
+
+
+def sort_key(query: InstanceQuery) -> Callable[[Instance], _SortKey]:
+    """A ``key=`` for Python's sort that orders instances as the database does for ``query``.
+
+    For merging the sorted pages of several cells (ids collide between cells; the
+    final ``uuid`` keeps the order total).
+    """
+    pairs = sort_params(query.sort_keys, query.sort_dirs)
+    keys = tuple(key for key, _ in pairs)
+    descending = tuple(direction == "desc" for _, direction in pairs)
+
+    def key(instance: Instance) -> _SortKey:
+        return _SortKey(tuple(sort_value(instance, k) for k in keys), descending)
+
+    return key

@@ -1,0 +1,61 @@
+"""Request specs (API database): what the scheduler is asked for each instance (JSON)."""
+
+from __future__ import annotations
+
+import orjson
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from novalite.db.engine import Database
+from novalite.db.models import api as models
+from novalite.db.models.base import utcnow
+from novalite.domain.request_spec import RequestSpec
+from novalite.errors import DBDuplicateEntry, RequestSpecNotFound
+
+_Row = models.RequestSpec
+
+
+class RequestSpecRepository:
+    """Reads and writes ``request_specs`` in the API database."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def save(self, spec: RequestSpec) -> RequestSpec:
+        """Store ``spec`` as the request spec of its instance, replacing any earlier one."""
+        text = orjson.dumps(spec.to_primitive()).decode()
+        uuid = spec.instance_uuid
+
+        async def replace(session: AsyncSession) -> bool:
+            result = await session.execute(
+                update(_Row)
+                .where(_Row.instance_uuid == uuid)
+                .values(spec=text, updated_at=utcnow())
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+        async def insert(session: AsyncSession) -> None:
+            session.add(_Row(instance_uuid=uuid, spec=text))
+
+        if not await self._db.write(replace):
+            try:
+                await self._db.write(insert)
+            except DBDuplicateEntry:
+                await self._db.write(replace)
+        spec.reset_changes()
+        return spec
+
+    async def get(self, instance_uuid: str) -> RequestSpec:
+        """The request spec of ``instance_uuid``, else RequestSpecNotFound."""
+
+        async def query(session: AsyncSession) -> RequestSpec:
+            text = await session.scalar(
+                select(_Row.spec).where(_Row.instance_uuid == instance_uuid)
+            )
+            if text is None:
+                raise RequestSpecNotFound(instance_uuid=instance_uuid)
+            spec = RequestSpec.from_primitive(orjson.loads(text))
+            spec.reset_changes()
+            return spec
+
+        return await self._db.read(query)
