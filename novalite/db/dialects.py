@@ -23,6 +23,7 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
+from novalite.db import sqlite_driver
 from novalite.db.options import DatabaseOptions
 
 #: Execution option marking connections opened for writing (SQLite: BEGIN IMMEDIATE).
@@ -52,17 +53,24 @@ _WRITE_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asy
 )
 
 
-def sqlite_write_lock(url: URL) -> asyncio.Lock | None:
-    """The process's lock for writing to a SQLite file (``None`` for other backends).
+def sqlite_file_key(url: URL) -> str | None:
+    """The resolved path of a SQLite database file (``None`` for other backends and memory)."""
+    if url.get_backend_name() != "sqlite" or is_sqlite_memory(url):
+        return None
+    return str(pathlib.Path(url.database or "").expanduser().resolve())
+
+
+def sqlite_write_lock(path: str | None) -> asyncio.Lock | None:
+    """The process's lock for writing to the SQLite file at ``path`` (from
+    :func:`sqlite_file_key`; ``None`` for other backends).
 
     SQLite has one writer at a time and makes the others poll with growing sleeps
     (its busy handler), which wastes most of the time under contention. Writers of
     one process (the all-in-one) queue on this lock instead and take SQLite's
     write lock only when it is theirs.
     """
-    if url.get_backend_name() != "sqlite" or is_sqlite_memory(url):
+    if path is None:
         return None
-    path = str(pathlib.Path(url.database or "").expanduser().resolve())
     locks = _WRITE_LOCKS.setdefault(asyncio.get_running_loop(), {})
     lock = locks.get(path)
     if lock is None:
@@ -75,6 +83,8 @@ def engine_kwargs(url: URL, options: DatabaseOptions) -> dict[str, Any]:
     backend = url.get_backend_name()
     kwargs: dict[str, Any] = {"pool_pre_ping": options.pool_pre_ping}
     if backend == "sqlite":
+        kwargs["pool_pre_ping"] = False  # a file: no connection to lose
+        kwargs["module"] = sqlite_driver.dbapi()
         kwargs["connect_args"] = {"timeout": options.sqlite_busy_timeout}
         if is_sqlite_memory(url):
             kwargs["poolclass"] = StaticPool

@@ -71,6 +71,7 @@ class Database:
             self._url, **dialects.engine_kwargs(self._url, self.options)
         )
         dialects.install(self._engine, self.options)
+        self._sqlite_file = dialects.sqlite_file_key(self._url)
         self._write_engine = self._engine.execution_options(**{dialects.WRITER_OPTION: True})
         self._readers = async_sessionmaker(self._engine, expire_on_commit=False)
         self._writers = async_sessionmaker(self._write_engine, expire_on_commit=False)
@@ -112,7 +113,7 @@ class Database:
         A writer that waited longer than the busy timeout goes ahead anyway and leaves
         the waiting to SQLite (which fails it as before if the lock is still held).
         """
-        lock = dialects.sqlite_write_lock(self._url)
+        lock = dialects.sqlite_write_lock(self._sqlite_file)
         if lock is None:
             yield
             return
