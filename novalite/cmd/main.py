@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import logging
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from novalite import __version__, conf, log
-from novalite.cmd import services, startup
+from novalite.cmd import event_loop, services, startup
 from novalite.cmd.all_in_one import run_all_in_one
 from novalite.cmd.builtins import run_builtins
 
@@ -87,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(config)
     spec = SERVICES[args.service]
     try:
-        asyncio.run(spec.run(config, args))
+        event_loop.run(spec.run(config, args))
     except KeyboardInterrupt:
         return 130
     except startup.STARTUP_ERRORS as exc:
