@@ -19,12 +19,10 @@ from novalite.context import RequestContext
 from novalite.db.engine import Database
 from novalite.db.repositories.build_requests import BuildRequestRepository
 from novalite.db.repositories.flavors import FlavorRepository
-from novalite.db.repositories.instance_mappings import InstanceMappingRepository
 from novalite.db.repositories.keypairs import KeyPairRepository
-from novalite.db.repositories.request_specs import RequestSpecRepository
 from novalite.db.repositories.server_groups import ServerGroupRepository
 from novalite.domain.flavor import Flavor
-from novalite.domain.instance import BuildRequest, Instance, InstanceMapping
+from novalite.domain.instance import BuildRequest, Instance
 from novalite.domain.request_spec import Destination, RequestSpec
 from novalite.domain.server_group import ServerGroup
 from novalite.domain.states import PowerState, TaskState, VmState
@@ -212,33 +210,18 @@ class ServerCreator:
         spec: RequestSpec,
         tags: list[str],
     ) -> None:
-        build_requests = BuildRequestRepository(self._db)
-        mappings = InstanceMappingRepository(self._db)
-        specs = RequestSpecRepository(self._db)
-        recorded: list[str] = []
-        try:
-            for instance in instances:
-                await specs.save(dataclasses.replace(spec, instance_uuid=instance.uuid))
-                await build_requests.create(
-                    BuildRequest(
-                        instance_uuid=instance.uuid,
-                        project_id=ctx.project_id or "",
-                        instance=instance,
-                        tags=list(tags),
-                    )
-                )
-                recorded.append(instance.uuid)
-                await mappings.create(
-                    InstanceMapping(
-                        instance_uuid=instance.uuid,
-                        project_id=ctx.project_id or "",
-                        user_id=ctx.user_id,
-                    )
-                )
-        except Exception:
-            for uuid in recorded:
-                await build_requests.delete(uuid)
-            raise
+        """The build requests, request specs and mappings of ``instances``, in one go."""
+        build_requests = [
+            BuildRequest(
+                instance_uuid=instance.uuid,
+                project_id=ctx.project_id or "",
+                instance=instance,
+                tags=list(tags),
+            )
+            for instance in instances
+        ]
+        specs = [dataclasses.replace(spec, instance_uuid=instance.uuid) for instance in instances]
+        await BuildRequestRepository(self._db).create_accepted(build_requests, specs)
 
 
 def _request_spec(

@@ -138,8 +138,7 @@ class BuildFlow:
             await self._bury(ctx, uuid, NoValidHost(reason=reason))
             return
         instance = await self._create_in_cell(ctx, cell, build_request, selected)
-        await self._mappings.set_cell(uuid, cell.uuid)
-        if not await self._build_requests.delete(uuid):
+        if not await self._build_requests.hand_over(uuid, cell.uuid):
             LOG.info("server %s was deleted while it was created in cell %s", uuid, cell.uuid)
             await self._cells.instances(cell).destroy(uuid)
             await self._placement.delete_allocations(uuid, context=ctx)

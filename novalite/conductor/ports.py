@@ -83,6 +83,8 @@ class BuildRequestStore(Protocol):
 
     async def delete(self, instance_uuid: str) -> bool: ...
 
+    async def hand_over(self, instance_uuid: str, cell_uuid: str) -> bool: ...
+
 
 class InstanceMappingStore(Protocol):
     """Instance to cell mappings in the API database (``InstanceMappingRepository``)."""

@@ -8,15 +8,19 @@ instances of the cells.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import Any
 
 import orjson
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from novalite.db.engine import Database
 from novalite.db.models import api as models
-from novalite.domain.instance import BuildRequest, Instance
+from novalite.db.repositories.instance_mappings import new_mapping_row, set_cell_in
+from novalite.db.repositories.request_specs import spec_row
+from novalite.domain.instance import BuildRequest, Instance, InstanceMapping
+from novalite.domain.request_spec import RequestSpec
 from novalite.errors import BuildRequestAlreadyExists, BuildRequestNotFound, DBDuplicateEntry
 
 _Row = models.BuildRequest
@@ -33,14 +37,7 @@ class BuildRequestRepository:
         """Insert ``build_request``; BuildRequestAlreadyExists if its instance has one."""
 
         async def insert(session: AsyncSession) -> BuildRequest:
-            row = _Row(
-                instance_uuid=build_request.instance_uuid,
-                project_id=build_request.project_id,
-                instance=orjson.dumps(build_request.instance.to_primitive()).decode(),
-                tags=orjson.dumps(list(build_request.tags)).decode(),
-            )
-            if build_request.created_at is not None:
-                row.created_at = build_request.created_at
+            row = _Row(**_new_row(build_request))
             session.add(row)
             await session.flush()
             await session.refresh(row)
@@ -50,6 +47,59 @@ class BuildRequestRepository:
             return await self._db.write(insert)
         except DBDuplicateEntry:
             raise BuildRequestAlreadyExists(uuid=build_request.instance_uuid) from None
+
+    async def create_accepted(
+        self, build_requests: Sequence[BuildRequest], specs: Sequence[RequestSpec]
+    ) -> None:
+        """Record what the API accepted, all of it or (on any error) nothing: the build
+        requests, their instances' request ``specs`` and instance mappings (no cell yet).
+
+        BuildRequestAlreadyExists if one of the instances has a build request or mapping.
+        """
+        rows = [_new_row(build_request) for build_request in build_requests]
+        mappings = [
+            new_mapping_row(
+                InstanceMapping(
+                    instance_uuid=build_request.instance_uuid,
+                    project_id=build_request.project_id,
+                    user_id=build_request.instance.user_id,
+                )
+            )
+            for build_request in build_requests
+        ]
+
+        inserts = [
+            (models.RequestSpec, [spec_row(spec) for spec in specs]),
+            (_Row, rows),
+            (models.InstanceMapping, mappings),
+        ]
+
+        async def insert_all(session: AsyncSession) -> None:
+            for model, values in inserts:
+                if values:  # an empty list would insert one row of defaults
+                    await session.execute(insert(model), values)
+
+        try:
+            await self._db.write(insert_all)
+        except DBDuplicateEntry:
+            uuids = ", ".join(build_request.instance_uuid for build_request in build_requests)
+            raise BuildRequestAlreadyExists(uuid=uuids) from None
+
+    async def hand_over(self, instance_uuid: str, cell_uuid: str) -> bool:
+        """The instance now exists in cell ``cell_uuid``: point its mapping there and
+        delete its build request, in one transaction.
+
+        False when the build request was already gone (the server was deleted while it
+        was scheduled). InstanceMappingNotFound / CellMappingNotFound as
+        :meth:`InstanceMappingRepository.set_cell`.
+        """
+
+        async def move(session: AsyncSession) -> bool:
+            await set_cell_in(session, instance_uuid, cell_uuid)
+            result = await session.execute(delete(_Row).where(_Row.instance_uuid == instance_uuid))
+            return bool(getattr(result, "rowcount", 0))
+
+        return await self._db.write(move)
 
     async def get(self, instance_uuid: str) -> BuildRequest:
         """The build request of ``instance_uuid``, else BuildRequestNotFound."""
@@ -111,6 +161,18 @@ class BuildRequestRepository:
             return bool(getattr(result, "rowcount", 0))
 
         return await self._db.write(remove)
+
+
+def _new_row(build_request: BuildRequest) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "instance_uuid": build_request.instance_uuid,
+        "project_id": build_request.project_id,
+        "instance": orjson.dumps(build_request.instance.to_primitive()).decode(),
+        "tags": orjson.dumps(list(build_request.tags)).decode(),
+    }
+    if build_request.created_at is not None:
+        row["created_at"] = build_request.created_at
+    return row
 
 
 def _to_domain(row: models.BuildRequest) -> BuildRequest:

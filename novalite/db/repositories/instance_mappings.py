@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from novalite.db.engine import Database
@@ -34,21 +34,12 @@ class InstanceMappingRepository:
         CellMappingNotFound if it names a cell that does not exist.
         """
 
-        async def insert(session: AsyncSession) -> InstanceMapping:
+        async def add(session: AsyncSession) -> InstanceMapping:
             cell_id = await _cell_id(session, mapping.cell_uuid)
-            row = _Row(
-                instance_uuid=mapping.instance_uuid,
-                cell_id=cell_id,
-                project_id=mapping.project_id,
-                user_id=mapping.user_id,
-                queued_for_delete=mapping.queued_for_delete,
-            )
-            session.add(row)
-            await session.flush()
-            await session.refresh(row)
+            await session.execute(insert(_Row).values(new_mapping_row(mapping, cell_id)))
             return await _get(session, mapping.instance_uuid)
 
-        return await self._db.write(insert)
+        return await self._db.write(add)
 
     async def get(self, instance_uuid: str) -> InstanceMapping:
         """The mapping of ``instance_uuid``, else InstanceMappingNotFound."""
@@ -72,8 +63,7 @@ class InstanceMappingRepository:
         """Point the mapping at ``cell_uuid``; InstanceMappingNotFound / CellMappingNotFound."""
 
         async def write(session: AsyncSession) -> InstanceMapping:
-            cell_id = await _cell_id(session, cell_uuid)
-            await _update(session, instance_uuid, cell_id=cell_id)
+            await set_cell_in(session, instance_uuid, cell_uuid)
             return await _get(session, instance_uuid)
 
         return await self._db.write(write)
@@ -91,6 +81,22 @@ class InstanceMappingRepository:
                 raise InstanceMappingNotFound(uuid=instance_uuid)
 
         await self._db.write(remove)
+
+
+async def set_cell_in(session: AsyncSession, instance_uuid: str, cell_uuid: str) -> None:
+    """:meth:`InstanceMappingRepository.set_cell` within the caller's transaction."""
+    await _update(session, instance_uuid, cell_id=await _cell_id(session, cell_uuid))
+
+
+def new_mapping_row(mapping: InstanceMapping, cell_id: int | None = None) -> dict[str, Any]:
+    """The ``instance_mappings`` row of ``mapping`` (its cell given as ``cell_id``)."""
+    return {
+        "instance_uuid": mapping.instance_uuid,
+        "cell_id": cell_id,
+        "project_id": mapping.project_id,
+        "user_id": mapping.user_id,
+        "queued_for_delete": mapping.queued_for_delete,
+    }
 
 
 def _select() -> Select[models.InstanceMapping, str]:

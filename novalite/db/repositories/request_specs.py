@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +25,7 @@ class RequestSpecRepository:
 
     async def save(self, spec: RequestSpec) -> RequestSpec:
         """Store ``spec`` as the request spec of its instance, replacing any earlier one."""
-        text = orjson.dumps(spec.to_primitive()).decode()
+        text = spec_row(spec)["spec"]
         uuid = spec.instance_uuid
 
         async def replace(session: AsyncSession) -> bool:
@@ -59,3 +61,8 @@ class RequestSpecRepository:
             return spec
 
         return await self._db.read(query)
+
+
+def spec_row(spec: RequestSpec) -> dict[str, Any]:
+    """The ``request_specs`` row of ``spec`` (for inserts in another repository's transaction)."""
+    return {"instance_uuid": spec.instance_uuid, "spec": orjson.dumps(spec.to_primitive()).decode()}

@@ -90,6 +90,140 @@ async def test_build_request_concurrent_delete_has_one_winner(db: Database) -> N
     assert sorted(results) == [False, False, False, True]
 
 
+async def _cell(db: Database) -> CellMapping:
+    return await CellMappingRepository(db).create(
+        CellMapping(name="cell1", transport_url="rabbit://", database_connection="sqlite://")
+    )
+
+
+def _spec(uuid: str) -> RequestSpec:
+    return RequestSpec(instance_uuid=uuid, instance_uuids=[uuid], flavor_id="1", memory_mb=512)
+
+
+async def test_create_accepted_stores_requests_specs_and_mappings(db: Database) -> None:
+    repo = BuildRequestRepository(db)
+    first, second = _build_request(UUID_A, "p1"), _build_request(UUID_B, "p2")
+    second.instance.user_id = "u2"
+    await repo.create_accepted([first, second], [_spec(UUID_A), _spec(UUID_B)])
+
+    stored = await repo.get_many([UUID_A, UUID_B])
+    assert set(stored) == {UUID_A, UUID_B}
+    assert stored[UUID_A].project_id == "p1" and stored[UUID_B].project_id == "p2"
+    assert stored[UUID_A].tags == ["t"] and stored[UUID_A].instance.metadata == {"k": "v"}
+    assert stored[UUID_A].created_at is not None
+
+    specs = RequestSpecRepository(db)
+    assert await specs.get(UUID_A) == _spec(UUID_A)
+    assert await specs.get(UUID_B) == _spec(UUID_B)
+
+    mappings = InstanceMappingRepository(db)
+    for uuid, project_id, user_id in ((UUID_A, "p1", "u1"), (UUID_B, "p2", "u2")):
+        mapping = await mappings.get(uuid)
+        assert mapping.cell_uuid is None
+        assert mapping.project_id == project_id and mapping.user_id == user_id
+        assert mapping.queued_for_delete is False
+
+
+async def test_create_accepted_without_specs(db: Database) -> None:
+    """An empty list inserts nothing (not a row of column defaults)."""
+    repo = BuildRequestRepository(db)
+    await repo.create_accepted([_build_request(UUID_A)], [])
+    assert (await repo.get(UUID_A)).instance_uuid == UUID_A
+    assert (await InstanceMappingRepository(db).get(UUID_A)).cell_uuid is None
+    with pytest.raises(RequestSpecNotFound):
+        await RequestSpecRepository(db).get(UUID_A)
+    await repo.create_accepted([], [])
+
+
+async def test_create_accepted_duplicate_stores_nothing(db: Database) -> None:
+    repo = BuildRequestRepository(db)
+    existing = await repo.create(_build_request(UUID_B, "p2"))
+    with pytest.raises(BuildRequestAlreadyExists):
+        await repo.create_accepted(
+            [_build_request(UUID_A), _build_request(UUID_B)], [_spec(UUID_A), _spec(UUID_B)]
+        )
+
+    with pytest.raises(BuildRequestNotFound):
+        await repo.get(UUID_A)
+    with pytest.raises(RequestSpecNotFound):
+        await RequestSpecRepository(db).get(UUID_A)
+    with pytest.raises(RequestSpecNotFound):
+        await RequestSpecRepository(db).get(UUID_B)
+    mappings = InstanceMappingRepository(db)
+    assert await mappings.get_many([UUID_A, UUID_B]) == {}
+    assert await repo.get(UUID_B) == existing
+    assert [b.instance_uuid for b in await repo.list()] == [UUID_B]
+
+
+async def test_create_accepted_duplicate_mapping_stores_nothing(db: Database) -> None:
+    """An instance mapped already (no build request) fails the whole call too."""
+    await InstanceMappingRepository(db).create(
+        InstanceMapping(instance_uuid=UUID_B, project_id="p")
+    )
+    repo = BuildRequestRepository(db)
+    with pytest.raises(BuildRequestAlreadyExists):
+        await repo.create_accepted(
+            [_build_request(UUID_A), _build_request(UUID_B)], [_spec(UUID_A), _spec(UUID_B)]
+        )
+    assert await repo.list() == []
+    with pytest.raises(RequestSpecNotFound):
+        await RequestSpecRepository(db).get(UUID_A)
+    assert set(await InstanceMappingRepository(db).get_many([UUID_A, UUID_B])) == {UUID_B}
+
+
+async def test_hand_over_moves_mapping_and_deletes_build_request(db: Database) -> None:
+    cell = await _cell(db)
+    repo = BuildRequestRepository(db)
+    await repo.create_accepted(
+        [_build_request(UUID_A), _build_request(UUID_B)], [_spec(UUID_A), _spec(UUID_B)]
+    )
+
+    assert await repo.hand_over(UUID_A, cell.uuid) is True
+
+    assert (await InstanceMappingRepository(db).get(UUID_A)).cell_uuid == cell.uuid
+    with pytest.raises(BuildRequestNotFound):
+        await repo.get(UUID_A)
+    # The other instance is untouched.
+    assert (await InstanceMappingRepository(db).get(UUID_B)).cell_uuid is None
+    assert (await repo.get(UUID_B)).instance_uuid == UUID_B
+
+
+async def test_hand_over_after_build_request_deleted(db: Database) -> None:
+    cell = await _cell(db)
+    repo = BuildRequestRepository(db)
+    await repo.create_accepted([_build_request(UUID_A)], [_spec(UUID_A)])
+    assert await repo.delete(UUID_A) is True
+
+    assert await repo.hand_over(UUID_A, cell.uuid) is False
+    assert (await InstanceMappingRepository(db).get(UUID_A)).cell_uuid == cell.uuid
+    # Handing over twice: still False, still in the cell.
+    assert await repo.hand_over(UUID_A, cell.uuid) is False
+    assert (await InstanceMappingRepository(db).get(UUID_A)).cell_uuid == cell.uuid
+
+
+async def test_hand_over_unknown_cell_keeps_build_request(db: Database) -> None:
+    repo = BuildRequestRepository(db)
+    await repo.create_accepted([_build_request(UUID_A)], [_spec(UUID_A)])
+
+    with pytest.raises(CellMappingNotFound):
+        await repo.hand_over(UUID_A, MISSING)
+
+    assert (await repo.get(UUID_A)).instance_uuid == UUID_A
+    assert (await InstanceMappingRepository(db).get(UUID_A)).cell_uuid is None
+
+
+async def test_hand_over_without_mapping_keeps_build_request(db: Database) -> None:
+    cell = await _cell(db)
+    repo = BuildRequestRepository(db)
+    await repo.create(_build_request(UUID_A))
+
+    with pytest.raises(InstanceMappingNotFound):
+        await repo.hand_over(UUID_A, cell.uuid)
+    assert (await repo.get(UUID_A)).instance_uuid == UUID_A
+    with pytest.raises(InstanceMappingNotFound):
+        await repo.hand_over(MISSING, cell.uuid)
+
+
 # -- request specs ----------------------------------------------------------------------------
 
 

@@ -69,7 +69,8 @@ class Rig:
 @pytest.fixture
 def rig() -> Rig:
     cells = FakeCells(HOSTS)
-    build_requests, mappings, groups = FakeBuildRequests(), FakeMappings(), FakeGroups()
+    mappings, groups = FakeMappings(), FakeGroups()
+    build_requests = FakeBuildRequests(mappings)
     placement = FakePlacement()
     scheduler = FakeScheduler(placement)
     compute = FakeCompute()

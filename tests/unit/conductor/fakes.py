@@ -151,8 +151,9 @@ class FakeActions:
 
 
 class FakeBuildRequests:
-    def __init__(self) -> None:
+    def __init__(self, mappings: FakeMappings) -> None:
         self.rows: dict[str, BuildRequest] = {}
+        self.mappings = mappings
 
     async def get(self, instance_uuid: str) -> BuildRequest:
         try:
@@ -165,6 +166,10 @@ class FakeBuildRequests:
 
     async def delete(self, instance_uuid: str) -> bool:
         return self.rows.pop(instance_uuid, None) is not None
+
+    async def hand_over(self, instance_uuid: str, cell_uuid: str) -> bool:
+        await self.mappings.set_cell(instance_uuid, cell_uuid)
+        return await self.delete(instance_uuid)
 
 
 class FakeMappings:
