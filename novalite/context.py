@@ -41,7 +41,7 @@ class RequestContext:
 
     def to_dict(self) -> JSONObject:
         """Return a JSON-compatible form of the context (it carries the token: do not log it)."""
-        data = dataclasses.asdict(self)
+        data: JSONObject = {name: getattr(self, name) for name in _FIELD_NAMES}
         data["roles"] = list(self.roles)
         data["service_catalog"] = list(self.service_catalog)
         return data
@@ -49,8 +49,7 @@ class RequestContext:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RequestContext:
         """Rebuild a context from :meth:`to_dict` output, ignoring unknown keys."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in data.items() if k in names}
+        values = {k: v for k, v in data.items() if k in _FIELD_NAMES}
         for name in ("roles", "service_catalog"):
             if name in values:
                 values[name] = tuple(values[name])
@@ -70,3 +69,6 @@ class RequestContext:
         """Return a copy of this context with admin rights."""
         roles = self.roles if "admin" in self.roles else (*self.roles, "admin")
         return dataclasses.replace(self, is_admin=True, roles=roles)
+
+
+_FIELD_NAMES = frozenset(field.name for field in dataclasses.fields(RequestContext))

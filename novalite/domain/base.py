@@ -14,6 +14,7 @@ import enum
 import types
 import typing
 import uuid
+from collections.abc import Callable
 from typing import Any, ClassVar, Self, TypeVar, get_args, get_origin
 
 from novalite.errors import Invalid
@@ -107,9 +108,9 @@ class DomainObject:
         For partial updates that crossed the bus as plain dicts (datetimes as strings...);
         keys that are not fields are kept as they are.
         """
-        hints = _field_types(cls)
+        coercers = _field_coercers(cls)
         return {
-            name: _coerce(hints[name], value) if name in hints else value
+            name: _coerce_field(coercers[name], value) if name in coercers else value
             for name, value in values.items()
         }
 
@@ -144,13 +145,15 @@ class DomainObject:
 
     @classmethod
     def _build(cls, data: dict[str, Any], changes: typing.Iterable[str]) -> Self:
-        hints = _field_types(cls)
+        coercers = _field_coercers(cls)
         values = {
-            name: _coerce(hints[name], value) for name, value in data.items() if name in hints
+            name: _coerce_field(coercers[name], value)
+            for name, value in data.items()
+            if name in coercers
         }
         obj = cls(**values)
         obj.reset_changes()
-        obj.__dict__["_changed"].update(c for c in changes if c in hints)
+        obj.__dict__["_changed"].update(c for c in changes if c in coercers)
         return obj
 
 
@@ -213,33 +216,83 @@ def _field_types(cls: type[DomainObject]) -> dict[str, Any]:
     return cached
 
 
+def _coerce_field(coercer: Callable[[Any], Any], value: Any) -> Any:
+    return None if value is None else coercer(value)
+
+
+def _field_coercers(cls: type[DomainObject]) -> dict[str, Callable[[Any], Any]]:
+    """Per field of ``cls``, the function turning a primitive back into the field's type."""
+    cached: dict[str, Callable[[Any], Any]] | None = cls.__dict__.get("_field_coercers")
+    if cached is None:
+        cached = {name: _coercer(hint) for name, hint in _field_types(cls).items()}
+        type.__setattr__(cls, "_field_coercers", cached)
+    return cached
+
+
 def _coerce(hint: Any, value: Any) -> Any:
     """Turn a primitive back into the type a field is annotated with."""
-    if value is None:
-        return None
+    return _coerce_field(_coercer(hint), value)
+
+
+_COERCERS: dict[Any, Callable[[Any], Any]] = {}
+
+
+def _coercer(hint: Any) -> Callable[[Any], Any]:
+    """The coercion function of ``hint``, worked out once per hint (typing is slow to ask)."""
+    try:
+        return _COERCERS[hint]
+    except KeyError:
+        coercer = _COERCERS[hint] = _make_coercer(hint)
+        return coercer
+    except TypeError:  # an unhashable annotation
+        return _make_coercer(hint)
+
+
+def _unchanged(value: Any) -> Any:
+    return value
+
+
+def _make_coercer(hint: Any) -> Callable[[Any], Any]:
     origin = get_origin(hint)
     if origin in (typing.Union, types.UnionType):
-        for arg in get_args(hint):
-            if arg is type(None):
-                continue
-            return _coerce(arg, value)
-        return value
-    if origin in (list, tuple, set, frozenset) and isinstance(value, list):
+        members = [arg for arg in get_args(hint) if arg is not type(None)]
+        return _coercer(members[0]) if members else _unchanged
+    if origin in (list, tuple, set, frozenset):
         args = get_args(hint)
-        item = args[0] if args else Any
-        items = [_coerce(item, v) for v in value]
-        return origin(items) if origin is not list else items
-    if origin is dict and isinstance(value, dict):
+        item = _coercer(args[0] if args else Any)
+        collection: Callable[[Any], Any] = origin
+
+        def sequence(value: Any) -> Any:
+            if not isinstance(value, list):
+                return value
+            items = [None if v is None else item(v) for v in value]
+            return items if collection is list else collection(items)
+
+        return sequence
+    if origin is dict:
         args = get_args(hint)
-        item = args[1] if len(args) == 2 else Any
-        return {k: _coerce(item, v) for k, v in value.items()}
+        member = _coercer(args[1] if len(args) == 2 else Any)
+
+        def mapping(value: Any) -> Any:
+            if not isinstance(value, dict):
+                return value
+            return {k: None if v is None else member(v) for k, v in value.items()}
+
+        return mapping
     if isinstance(hint, type):
-        if issubclass(hint, DomainObject):
-            return from_primitive(value) if is_object_primitive(value) else value
-        if issubclass(hint, datetime.datetime) and isinstance(value, str):
-            return datetime.datetime.fromisoformat(value)
-        if issubclass(hint, enum.Enum) and not isinstance(value, hint):
-            return hint(value)
-        if hint is uuid.UUID and isinstance(value, str):
-            return uuid.UUID(value)
-    return value
+        return _type_coercer(hint)
+    return _unchanged
+
+
+def _type_coercer(hint: type) -> Callable[[Any], Any]:
+    if issubclass(hint, DomainObject):
+        return lambda value: from_primitive(value) if is_object_primitive(value) else value
+    if issubclass(hint, datetime.datetime):
+        return lambda value: (
+            datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
+        )
+    if issubclass(hint, enum.Enum):
+        return lambda value: value if isinstance(value, hint) else hint(value)
+    if hint is uuid.UUID:
+        return lambda value: uuid.UUID(value) if isinstance(value, str) else value
+    return _unchanged
