@@ -54,6 +54,7 @@ test-fast: deps
 bench: deps services
 	$(BIN)/python bench/rpc_latency.py --transport-url inproc://
 	$(BIN)/python bench/rpc_latency.py --transport-url rabbit://guest:guest@127.0.0.1:5672/
+	$(BIN)/python bench/sqlite_statement.py
 	$(BIN)/python bench/boot_servers.py --setup all-in-one --servers 1000
 	$(BIN)/python bench/boot_servers.py --setup distributed --servers 1000
 

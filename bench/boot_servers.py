@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 import tempfile
 import time
@@ -110,7 +111,20 @@ async def token(identity: str, password: str) -> str:
         return response.headers["X-Subject-Token"]
 
 
-async def run(compute: str, identity: str, password: str, servers: int, concurrency: int) -> None:
+def main_thread_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the main thread of process ``pid`` has used, in seconds."""
+    fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def run(
+    compute: str,
+    identity: str,
+    password: str,
+    servers: int,
+    concurrency: int,
+    cpu_pid: int | None = None,
+) -> None:
     headers = {**VERSION, "X-Auth-Token": await token(identity, password)}
     limits = httpx.Limits(max_connections=concurrency + 4)
     async with httpx.AsyncClient(
@@ -152,6 +166,7 @@ async def run(compute: str, identity: str, password: str, servers: int, concurre
                 index = queue.get_nowait()
                 post_times.append(await create(f"bench-{index}"))
 
+        cpu_before = main_thread_cpu_seconds(cpu_pid) if cpu_pid else 0.0
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         posted = time.perf_counter() - started
@@ -161,6 +176,12 @@ async def run(compute: str, identity: str, password: str, servers: int, concurre
             f"{servers} servers ACTIVE in {elapsed:.1f} s: {servers / elapsed:.1f} servers/s "
             f"(POSTs done after {posted:.1f} s; {errors} in ERROR)"
         )
+        if cpu_pid:
+            cpu = main_thread_cpu_seconds(cpu_pid) - cpu_before
+            print(
+                f"all-in-one main thread: {cpu / servers * 1000:.1f} ms of CPU per server, "
+                f"{cpu / elapsed * 100:.0f}% busy"
+            )
         print(summary("POST /servers", post_times))
 
         detail: list[float] = []
@@ -240,7 +261,8 @@ def main() -> None:
         if args.setup == "all-in-one":
             with all_in_one(tmp) as (identity, compute, service):
                 password = yaml.safe_load((tmp / "data" / "credentials.yaml").read_text())["admin"]
-                asyncio.run(run(compute, identity, password, args.servers, args.concurrency))
+                pid = service.process.pid
+                asyncio.run(run(compute, identity, password, args.servers, args.concurrency, pid))
                 print(f"all-in-one peak RSS: {peak_rss_mb(service.process.pid):.0f} MB")
         else:
             run_distributed(tmp, args.servers, args.concurrency)
