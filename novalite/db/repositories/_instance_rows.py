@@ -14,11 +14,11 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, delete, select, update
+from sqlalchemy import ColumnElement, Select, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from novalite.db.models import instance as models
-from novalite.db.models.base import utcnow
+from novalite.db.models.base import core_table, utcnow
 from novalite.db.repositories._common import BOOKKEEPING, column_names, live
 from novalite.domain.flavor import Flavor
 from novalite.domain.instance import Instance, InstanceFault
@@ -307,14 +307,25 @@ def to_fault(row: models.InstanceFault) -> InstanceFault:
 async def add_children(session: AsyncSession, instance: Instance) -> None:
     """Insert the extra row, an empty info cache, metadata, system metadata and tags."""
     uuid = instance.uuid
-    session.add(models.InstanceExtra(instance_uuid=uuid, flavor=flavor_json(instance.flavor)))
-    session.add(models.InstanceInfoCache(instance_uuid=uuid, network_info="[]"))
-    for key, value in instance.metadata.items():
-        session.add(models.InstanceMetadata(instance_uuid=uuid, key=key, value=value))
-    for key, value in instance.system_metadata.items():
-        session.add(models.InstanceSystemMetadata(instance_uuid=uuid, key=key, value=value))
-    for tag in dict.fromkeys(instance.tags):
-        session.add(models.Tag(resource_id=uuid, tag=tag))
+    rows: list[tuple[Any, list[dict[str, Any]]]] = [
+        (models.InstanceExtra, [{"instance_uuid": uuid, "flavor": flavor_json(instance.flavor)}]),
+        (models.InstanceInfoCache, [{"instance_uuid": uuid, "network_info": "[]"}]),
+        (
+            models.InstanceMetadata,
+            [{"instance_uuid": uuid, "key": k, "value": v} for k, v in instance.metadata.items()],
+        ),
+        (
+            models.InstanceSystemMetadata,
+            [
+                {"instance_uuid": uuid, "key": k, "value": v}
+                for k, v in instance.system_metadata.items()
+            ],
+        ),
+        (models.Tag, [{"resource_id": uuid, "tag": tag} for tag in dict.fromkeys(instance.tags)]),
+    ]
+    for model, values in rows:
+        if values:  # an empty list would insert one row of defaults
+            await session.execute(insert(core_table(model)), values)
 
 
 async def replace_key_values(

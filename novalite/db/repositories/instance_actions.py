@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import builtins
 import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import insert as sql_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from novalite.db.engine import Database
 from novalite.db.models import instance as models
-from novalite.db.models.base import utcnow
-from novalite.db.repositories._common import live, to_domain
+from novalite.db.models.base import core_table, utcnow
+from novalite.db.repositories._common import insert_row, live, to_domain
 from novalite.domain.instance import InstanceAction, InstanceActionEvent
 from novalite.errors import InstanceActionEventNotFound, InstanceActionNotFound, MarkerNotFound
 
 _Action = models.InstanceAction
 _Event = models.InstanceActionEvent
 _ERROR = "Error"
+T = TypeVar("T")
 
 
 class InstanceActionRepository:
@@ -39,7 +41,9 @@ class InstanceActionRepository:
 
         async def insert(session: AsyncSession) -> InstanceAction:
             start = action.start_time or utcnow()
-            row = _Action(
+            action_id = await insert_row(
+                session,
+                _Action,
                 action=action.action,
                 instance_uuid=action.instance_uuid,
                 request_id=action.request_id,
@@ -51,25 +55,22 @@ class InstanceActionRepository:
                 created_at=start,
                 updated_at=start,
             )
-            session.add(row)
-            await session.flush()
-            for event in action.events:
-                session.add(
-                    _Event(
-                        event=event.event,
-                        action_id=row.id,
-                        start_time=event.start_time or start,
-                        finish_time=event.finish_time,
-                        result=event.result,
-                        host=event.host,
-                        details=event.details,
-                        created_at=event.start_time or start,
-                    )
-                )
-            if action.events:
-                await session.flush()
-            await session.refresh(row)
-            return _action(row)
+            events = [
+                {
+                    "event": event.event,
+                    "action_id": action_id,
+                    "start_time": event.start_time or start,
+                    "finish_time": event.finish_time,
+                    "result": event.result,
+                    "host": event.host,
+                    "details": event.details,
+                    "created_at": event.start_time or start,
+                }
+                for event in action.events
+            ]
+            if events:
+                await session.execute(sql_insert(core_table(_Event)), events)
+            return _action(await _get(session, _Action, action_id))
 
         return await self._db.write(insert)
 
@@ -81,13 +82,17 @@ class InstanceActionRepository:
         async def insert(session: AsyncSession) -> InstanceActionEvent:
             action = await _action_row(session, instance_uuid, request_id)
             now = utcnow()
-            row = _Event(
-                event=event, action_id=action.id, start_time=now, host=host, created_at=now
+            event_id = await insert_row(
+                session,
+                _Event,
+                event=event,
+                action_id=action.id,
+                start_time=now,
+                host=host,
+                created_at=now,
             )
-            session.add(row)
             await _touch(session, action.id, now)
-            await session.flush()
-            await session.refresh(row)
+            row = await _get(session, _Event, event_id)
             return to_domain(InstanceActionEvent, row)
 
         return await self._db.write(insert)
@@ -120,16 +125,21 @@ class InstanceActionRepository:
             if row is None:
                 raise InstanceActionEventNotFound(event=event, action_id=action.id)
             now = utcnow()
-            row.finish_time = now
-            row.result = result
-            row.traceback = traceback
-            row.details = details
-            row.updated_at = now
+            await session.execute(
+                update(core_table(_Event))
+                .where(core_table(_Event).c.id == row.id)
+                .values(
+                    finish_time=now,
+                    result=result,
+                    traceback=traceback,
+                    details=details,
+                    updated_at=now,
+                )
+            )
             values: dict[str, Any] = {}
             if result.lower() == _ERROR.lower():
                 values["message"] = _ERROR
             await _touch(session, action.id, now, **values)
-            await session.flush()
             await session.refresh(row)
             return to_domain(InstanceActionEvent, row)
 
@@ -216,6 +226,14 @@ async def _action_row(
     row = await _find(session, instance_uuid, request_id)
     if row is None:
         raise InstanceActionNotFound(request_id=request_id, instance_uuid=instance_uuid)
+    return row
+
+
+async def _get(session: AsyncSession, model: type[T], row_id: int) -> T:
+    """The row ``row_id`` of ``model``, read back after a Core insert."""
+    row = await session.get(model, row_id)
+    if row is None:  # pragma: no cover - inserted in this very transaction
+        raise RuntimeError(f"{model.__name__} {row_id} vanished within its transaction")
     return row
 
 

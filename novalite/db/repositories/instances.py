@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from novalite.db.engine import Database
 from novalite.db.models import instance as models
-from novalite.db.models.base import utcnow
+from novalite.db.models.base import core_table, utcnow
 from novalite.db.repositories import _instance_listing as listing
 from novalite.db.repositories._common import live
 from novalite.db.repositories._instance_rows import (
@@ -118,9 +118,8 @@ class InstanceRepository:
         """
 
         async def insert_all(session: AsyncSession) -> Instance:
-            await session.execute(insert(I).values(**insert_values(instance)))
+            await session.execute(insert(core_table(I)).values(**insert_values(instance)))
             await add_children(session, instance)
-            await session.flush()
             return await self._one(session, I.uuid == instance.uuid, instance.uuid)
 
         try:

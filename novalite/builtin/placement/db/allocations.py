@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from novalite.builtin.placement.db import consumers, inventories, providers, resource_classes
 from novalite.builtin.placement.db.models import Allocation, Inventory, ResourceProvider
 from novalite.builtin.placement.errors import BadRequest, Conflict, ProviderNotFound
+from novalite.db.models.base import core_table
 
 
 @dataclasses.dataclass
@@ -193,7 +194,7 @@ async def replace(session: AsyncSession, requests: list[ConsumerRequest]) -> Non
     for provider_id, amounts in sorted(wanted.items()):
         await _check_capacity(session, touched[provider_id], amounts, names, before[provider_id])
     if rows:
-        await session.execute(insert(Allocation), rows)
+        await session.execute(insert(core_table(Allocation)), rows)
     for provider_id in sorted(touched):
         await providers.bump_generation(session, touched[provider_id], generations[provider_id])
     await consumers.delete_if_unused(session, uuids)

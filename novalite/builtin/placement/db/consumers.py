@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from novalite.builtin.placement.db.models import Allocation, Consumer, ConsumerType, Project, User
 from novalite.builtin.placement.errors import ConcurrentUpdate
+from novalite.db.models.base import core_table
 
 
 async def _project(session: AsyncSession, external_id: str) -> int:
@@ -90,12 +91,16 @@ async def ensure(
             raise ConcurrentUpdate(
                 f"consumer generation conflict - expected null but got {generation}"
             )
-        consumer = Consumer(
-            uuid=uuid, project_id=project, user_id=user, generation=1, consumer_type_id=type_id
+        # A Core insert: the ORM's unit of work costs more than the whole statement.
+        await session.execute(
+            insert(core_table(Consumer)).values(
+                uuid=uuid, project_id=project, user_id=user, generation=1, consumer_type_id=type_id
+            )
         )
-        session.add(consumer)
-        await session.flush()
-        return consumer
+        created = await get(session, uuid)
+        if created is None:  # pragma: no cover - inserted in this very transaction
+            raise ConcurrentUpdate(f"consumer {uuid} vanished while being created")
+        return created
     if check_generation and generation != consumer.generation:
         expected = consumer.generation
         raise ConcurrentUpdate(
