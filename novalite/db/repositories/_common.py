@@ -35,6 +35,17 @@ async def insert_row(session: AsyncSession, model: type[DeclarativeBase], **valu
     return int(primary_key[0])
 
 
+async def insert_rows(
+    session: AsyncSession, model: type[DeclarativeBase], rows: list[dict[str, Any]]
+) -> None:
+    """Insert ``rows`` into ``model``'s table in one statement (Core: no ORM objects).
+
+    Nothing for an empty list (an empty executemany would insert one row of defaults).
+    """
+    if rows:
+        await session.execute(insert(core_table(model)), rows)
+
+
 def to_domain(cls: type[D], row: DeclarativeBase, **overrides: Any) -> D:
     """Build a ``cls`` from the row's columns of the same name, plus ``overrides``.
 

@@ -14,12 +14,12 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, delete, insert, select, update
+from sqlalchemy import ColumnElement, Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from novalite.db.models import instance as models
-from novalite.db.models.base import core_table, utcnow
-from novalite.db.repositories._common import BOOKKEEPING, column_names, live
+from novalite.db.models.base import utcnow
+from novalite.db.repositories._common import BOOKKEEPING, column_names, insert_rows, live
 from novalite.domain.flavor import Flavor
 from novalite.domain.instance import Instance, InstanceFault
 
@@ -324,8 +324,7 @@ async def add_children(session: AsyncSession, instance: Instance) -> None:
         (models.Tag, [{"resource_id": uuid, "tag": tag} for tag in dict.fromkeys(instance.tags)]),
     ]
     for model, values in rows:
-        if values:  # an empty list would insert one row of defaults
-            await session.execute(insert(core_table(model)), values)
+        await insert_rows(session, model, values)
 
 
 async def replace_key_values(

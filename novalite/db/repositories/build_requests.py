@@ -12,11 +12,12 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from novalite.db.engine import Database
 from novalite.db.models import api as models
+from novalite.db.repositories._common import insert_rows
 from novalite.db.repositories.instance_mappings import new_mapping_row, set_cell_in
 from novalite.db.repositories.request_specs import spec_row
 from novalite.domain.instance import BuildRequest, Instance, InstanceMapping
@@ -68,16 +69,10 @@ class BuildRequestRepository:
             for build_request in build_requests
         ]
 
-        inserts = [
-            (models.RequestSpec, [spec_row(spec) for spec in specs]),
-            (_Row, rows),
-            (models.InstanceMapping, mappings),
-        ]
-
         async def insert_all(session: AsyncSession) -> None:
-            for model, values in inserts:
-                if values:  # an empty list would insert one row of defaults
-                    await session.execute(insert(model), values)
+            await insert_rows(session, models.RequestSpec, [spec_row(spec) for spec in specs])
+            await insert_rows(session, _Row, rows)
+            await insert_rows(session, models.InstanceMapping, mappings)
 
         try:
             await self._db.write(insert_all)

@@ -13,13 +13,12 @@ import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
-from sqlalchemy import insert as sql_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from novalite.db.engine import Database
 from novalite.db.models import instance as models
 from novalite.db.models.base import core_table, utcnow
-from novalite.db.repositories._common import insert_row, live, to_domain
+from novalite.db.repositories._common import insert_row, insert_rows, live, to_domain
 from novalite.domain.instance import InstanceAction, InstanceActionEvent
 from novalite.errors import InstanceActionEventNotFound, InstanceActionNotFound, MarkerNotFound
 
@@ -68,8 +67,7 @@ class InstanceActionRepository:
                 }
                 for event in action.events
             ]
-            if events:
-                await session.execute(sql_insert(core_table(_Event)), events)
+            await insert_rows(session, _Event, events)
             return _action(await _get(session, _Action, action_id))
 
         return await self._db.write(insert)
