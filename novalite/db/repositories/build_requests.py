@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from novalite.db.engine import Database
 from novalite.db.models import api as models
+from novalite.db.models.base import core_table
 from novalite.db.repositories._common import insert_rows
 from novalite.db.repositories.instance_mappings import new_mapping_row, set_cell_in
 from novalite.db.repositories.request_specs import spec_row
@@ -91,7 +92,9 @@ class BuildRequestRepository:
 
         async def move(session: AsyncSession) -> bool:
             await set_cell_in(session, instance_uuid, cell_uuid)
-            result = await session.execute(delete(_Row).where(_Row.instance_uuid == instance_uuid))
+            result = await session.execute(
+                delete(core_table(_Row)).where(_Row.instance_uuid == instance_uuid)
+            )
             return bool(getattr(result, "rowcount", 0))
 
         return await self._db.write(move)

@@ -239,7 +239,7 @@ async def _touch(
     session: AsyncSession, action_id: int, now: datetime.datetime, **values: Any
 ) -> None:
     await session.execute(
-        update(_Action).where(_Action.id == action_id).values(updated_at=now, **values)
+        update(core_table(_Action)).where(_Action.id == action_id).values(updated_at=now, **values)
     )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from novalite.db.engine import Database
 from novalite.db.models import api as models
-from novalite.db.models.base import utcnow
+from novalite.db.models.base import core_table, utcnow
 from novalite.domain.instance import InstanceMapping
 from novalite.errors import CellMappingNotFound, InstanceMappingNotFound
 
@@ -113,7 +113,7 @@ async def _get(session: AsyncSession, instance_uuid: str) -> InstanceMapping:
 
 async def _update(session: AsyncSession, /, instance_uuid: str, **values: Any) -> None:
     result = await session.execute(
-        update(_Row)
+        update(core_table(_Row))
         .where(_Row.instance_uuid == instance_uuid)
         .values(**values, updated_at=utcnow())
     )

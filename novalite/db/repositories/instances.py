@@ -183,7 +183,9 @@ class InstanceRepository:
 
         async def swap(session: AsyncSession) -> Instance:
             for _ in range(_CAS_ATTEMPTS):
-                result = await session.execute(update(I).where(*where).values(**columns))
+                result = await session.execute(
+                    update(core_table(I)).where(*where).values(**columns)
+                )
                 if getattr(result, "rowcount", 0):
                     break
                 await _raise_conflict(session, uuid, expected_tasks, expected_vms)
