@@ -43,7 +43,7 @@ def super_conductor(
     watchdog_interval: float = DEFAULT_INTERVAL,
 ) -> SuperConductor:
     """The build flow, the reschedules and the watchdog, sharing their dependencies."""
-    burial = CellZeroBurial(cells, build_requests, instance_mappings, host=host)
+    burial = CellZeroBurial(cells, build_requests, host=host)
     build = BuildFlow(
         host=host,
         scheduler=scheduler,

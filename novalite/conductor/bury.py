@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from novalite.conductor.faults import event_traceback, fault_from_exception, fault_message
-from novalite.conductor.ports import BuildRequestStore, Cells, InstanceMappingStore
+from novalite.conductor.ports import BuildRequestStore, Cells
 from novalite.context import RequestContext
 from novalite.domain.instance import ACTION_CREATE, Instance, InstanceAction
 from novalite.domain.states import VmState
@@ -24,13 +24,11 @@ class CellZeroBurial:
         self,
         cells: Cells,
         build_requests: BuildRequestStore,
-        instance_mappings: InstanceMappingStore,
         *,
         host: str,
     ) -> None:
         self._cells = cells
         self._build_requests = build_requests
-        self._mappings = instance_mappings
         self._host = host
 
     async def bury(
@@ -78,8 +76,7 @@ class CellZeroBurial:
             traceback=event_traceback(exc),
             details=fault_message(exc),
         )
-        await self._mappings.set_cell(instance_uuid, cell0.uuid)
-        if not await self._build_requests.delete(instance_uuid):
+        if not await self._build_requests.hand_over(instance_uuid, cell0.uuid):
             LOG.info("server %s was deleted while it was buried in cell0", instance_uuid)
             return await instances.destroy(instance_uuid)
         LOG.warning("instance %s is in cell0 in ERROR: %s", instance_uuid, fault_message(exc))

@@ -93,8 +93,6 @@ class InstanceMappingStore(Protocol):
 
     async def get_many(self, uuids: Collection[str]) -> dict[str, InstanceMapping]: ...
 
-    async def set_cell(self, instance_uuid: str, cell_uuid: str) -> InstanceMapping: ...
-
 
 class ServerGroupStore(Protocol):
     """Server groups in the API database (``ServerGroupRepository``)."""

@@ -229,11 +229,6 @@ def _field_coercers(cls: type[DomainObject]) -> dict[str, Callable[[Any], Any]]:
     return cached
 
 
-def _coerce(hint: Any, value: Any) -> Any:
-    """Turn a primitive back into the type a field is annotated with."""
-    return _coerce_field(_coercer(hint), value)
-
-
 _COERCERS: dict[Any, Callable[[Any], Any]] = {}
 
 

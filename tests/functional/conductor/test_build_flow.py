@@ -213,7 +213,7 @@ async def test_watchdog_ends_stuck_tasks_and_buries_stale_build_requests(cloud: 
         build_requests=cloud.build_requests,
         instance_mappings=cloud.mappings,
         placement=cloud.placement,
-        burial=CellZeroBurial(cloud.cells, cloud.build_requests, cloud.mappings, host="c1"),
+        burial=CellZeroBurial(cloud.cells, cloud.build_requests, host="c1"),
         deadlines=DEADLINES,
         build_deadline=10,
         clock=lambda: later,

@@ -27,7 +27,7 @@ def clock() -> list[datetime.datetime]:
 
 @pytest.fixture
 def watchdog(rig: Rig, clock: list[datetime.datetime]) -> Watchdog:
-    burial = CellZeroBurial(rig.cells, rig.build_requests, rig.mappings, host="conductor1")
+    burial = CellZeroBurial(rig.cells, rig.build_requests, host="conductor1")
     return Watchdog(
         cells=rig.cells,
         build_requests=rig.build_requests,
