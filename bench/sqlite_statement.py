@@ -68,6 +68,11 @@ async def _ways(session: AsyncSession, statements: int) -> None:
         lambda: connection.execute(select(T.c.uuid, T.c.vm_state).where(T.c.uuid == "u1")),
     )
     await _time(
+        "Core statement built once, session",
+        statements,
+        lambda: session.execute(PREBUILT, {"uuid": "u1"}),
+    )
+    await _time(
         "Core statement built once",
         statements,
         lambda: connection.execute(PREBUILT, {"uuid": "u1"}),

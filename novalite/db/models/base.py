@@ -27,14 +27,6 @@ from sqlalchemy.sql.schema import ColumnCollectionConstraint
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
-def core_table(model: type[DeclarativeBase]) -> Table:
-    """The Core table of an ORM model. Statements on it skip the ORM's per-statement work
-    and unit of work: for hot paths whose rows need no ORM objects."""
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
 def utcnow() -> datetime.datetime:
     """The current time, timezone-aware in UTC."""
     return datetime.datetime.now(datetime.UTC)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, CursorResult, insert, inspect, update
+from sqlalchemy import ColumnElement, inspect, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
-from novalite.db.models.base import core_table, utcnow
+from novalite.db.models.base import utcnow
 from novalite.domain.base import DomainObject
 from novalite.errors import Invalid
 
@@ -24,26 +24,6 @@ BOOKKEEPING = frozenset({"id", "created_at", "updated_at", "deleted", "deleted_a
 def column_names(model: type[DeclarativeBase]) -> frozenset[str]:
     """The mapped column attributes of ``model``."""
     return frozenset(attr.key for attr in inspect(model).column_attrs)
-
-
-async def insert_row(session: AsyncSession, model: type[DeclarativeBase], **values: Any) -> int:
-    """Insert one row into ``model``'s table (Core: no ORM object); return its primary key."""
-    result = await session.execute(insert(core_table(model)).values(**values))
-    primary_key = cast(CursorResult[Any], result).inserted_primary_key
-    if primary_key is None:  # pragma: no cover - every novalite table has an integer key
-        raise RuntimeError(f"no primary key for the new row of {model.__name__}")
-    return int(primary_key[0])
-
-
-async def insert_rows(
-    session: AsyncSession, model: type[DeclarativeBase], rows: list[dict[str, Any]]
-) -> None:
-    """Insert ``rows`` into ``model``'s table in one statement (Core: no ORM objects).
-
-    Nothing for an empty list (an empty executemany would insert one row of defaults).
-    """
-    if rows:
-        await session.execute(insert(core_table(model)), rows)
 
 
 def to_domain(cls: type[D], row: DeclarativeBase, **overrides: Any) -> D:

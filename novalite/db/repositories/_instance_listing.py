@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_
 
 from novalite.db.repositories._common import column_names
-from novalite.db.repositories._instance_rows import I, base_select, in_or_null, sort_value
+from novalite.db.repositories._instance_rows import (
+    I,
+    T,
+    base_select,
+    in_or_null,
+    sort_value,
+)
 from novalite.domain.instance import Instance
 from novalite.errors import Invalid
 
@@ -64,36 +70,36 @@ def conditions(query: InstanceQuery) -> list[ColumnElement[bool]]:
     if deleted is False and (query.changes_since or query.changes_before):
         deleted = None
     if deleted is not None:
-        clauses.append(I.deleted != 0 if deleted else I.deleted == 0)
+        clauses.append(T.c.deleted != 0 if deleted else T.c.deleted == 0)
     for column, value in (
-        (I.project_id, query.project_id),
-        (I.user_id, query.user_id),
-        (I.host, query.host),
-        (I.node, query.node),
-        (I.image_ref, query.image_ref),
-        (I.reservation_id, query.reservation_id),
-        (I.availability_zone, query.availability_zone),
+        (T.c.project_id, query.project_id),
+        (T.c.user_id, query.user_id),
+        (T.c.host, query.host),
+        (T.c.node, query.node),
+        (T.c.image_ref, query.image_ref),
+        (T.c.reservation_id, query.reservation_id),
+        (T.c.availability_zone, query.availability_zone),
     ):
         if value is not None:
             clauses.append(column == value)
     if query.uuids is not None:
-        clauses.append(I.uuid.in_(list(query.uuids)))
+        clauses.append(T.c.uuid.in_(list(query.uuids)))
     if query.vm_states is not None:
-        clauses.append(I.vm_state.in_(list(query.vm_states)))
+        clauses.append(T.c.vm_state.in_(list(query.vm_states)))
     if query.task_states is not None:
-        clauses.append(in_or_null(I.task_state, list(query.task_states)))
+        clauses.append(in_or_null(T.c.task_state, list(query.task_states)))
     if query.locked is True:
-        clauses.append(I.locked.is_(True))
+        clauses.append(T.c.locked.is_(True))
     elif query.locked is False:
-        clauses.append(or_(I.locked.is_(False), I.locked.is_(None)))
-    changed = func.coalesce(I.updated_at, I.created_at)
+        clauses.append(or_(T.c.locked.is_(False), T.c.locked.is_(None)))
+    changed = func.coalesce(T.c.updated_at, T.c.created_at)
     if query.changes_since is not None:
         clauses.append(changed >= query.changes_since)
     if query.changes_before is not None:
         clauses.append(changed <= query.changes_before)
     if query.name is not None and not _REGEX_SPECIALS.intersection(query.name):
         literal = query.name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        clauses.append(I.display_name.like(f"%{literal}%", escape="\\"))
+        clauses.append(T.c.display_name.like(f"%{literal}%", escape="\\"))
     return clauses
 
 
@@ -108,7 +114,7 @@ def list_select(query: InstanceQuery, *, nulls_explicit: bool) -> Select[Any]:
         stmt = stmt.where(_after(pairs, query.after))
     order = []
     for key, direction in pairs:
-        column = getattr(I, key)
+        column = T.c[key]
         if direction == "asc":
             order.append(column.asc().nulls_first() if nulls_explicit else column.asc())
         else:
@@ -121,7 +127,7 @@ def _after(pairs: list[tuple[str, str]], marker: Instance) -> ColumnElement[bool
     alternatives: list[ColumnElement[bool]] = []
     equal: list[ColumnElement[bool]] = []
     for key, direction in pairs:
-        column = getattr(I, key)
+        column = T.c[key]
         value = sort_value(marker, key)
         beyond = _beyond(column, value, direction)
         if beyond is not None:

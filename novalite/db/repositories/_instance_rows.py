@@ -7,23 +7,30 @@ many instances at once, one query per table, never one query per instance.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import operator
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, delete, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from novalite.db.core import core_table, insert_rows
 from novalite.db.models import instance as models
 from novalite.db.models.base import utcnow
-from novalite.db.repositories._common import BOOKKEEPING, column_names, insert_rows, live
+from novalite.db.repositories._common import BOOKKEEPING, column_names, live
 from novalite.domain.flavor import Flavor
 from novalite.domain.instance import Instance, InstanceFault
 
 I = models.Instance  # noqa: E741
+#: The Core tables: statements on them skip the ORM's per-statement work.
+T = core_table(I)
+EXTRA = core_table(models.InstanceExtra)
+METADATA = core_table(models.InstanceMetadata)
+SYSTEM_METADATA = core_table(models.InstanceSystemMetadata)
+TAGS = core_table(models.Tag)
+FAULTS = core_table(models.InstanceFault)
 
 #: At most this many values in one ``IN (...)`` list (a page of 1,000 is one query).
 CHUNK = 1000
@@ -55,9 +62,9 @@ _NULL_DEFAULTS: dict[str, Any] = {
 #: What the main instance query selects: the columns the domain knows, the flavor snapshot.
 _SELECTED_NAMES = [*COLUMN_FIELDS, "deleted", "_flavor"]
 SELECTED: tuple[Any, ...] = (
-    *(getattr(I, name) for name in COLUMN_FIELDS),
-    I.deleted,
-    models.InstanceExtra.flavor.label("_flavor"),
+    *(T.c[name] for name in COLUMN_FIELDS),
+    T.c.deleted,
+    EXTRA.c.flavor.label("_flavor"),
 )
 
 
@@ -68,9 +75,48 @@ _DELETED_INDEX = _SELECTED_NAMES.index("deleted")
 
 def base_select() -> Select[Any]:
     """``SELECT instances.*, instance_extra.flavor`` (outer join, one extra row per instance)."""
-    return select(*SELECTED).outerjoin(
-        models.InstanceExtra, models.InstanceExtra.instance_uuid == I.uuid
+    return select(*SELECTED).select_from(T.outerjoin(EXTRA, EXTRA.c.instance_uuid == T.c.uuid))
+
+
+#: One instance by uuid, deleted or not / live only (built once: the hottest reads).
+BY_UUID = base_select().where(T.c.uuid == bindparam("uuid"))
+LIVE_BY_UUID = BY_UUID.where(T.c.deleted == 0)
+
+
+def _uuids_in(column: Any) -> ColumnElement[bool]:
+    """``column IN (:uuids)``, the list given at execution."""
+    condition: ColumnElement[bool] = column.in_(bindparam("uuids", expanding=True))
+    return condition
+
+
+def _live_key_values(table: Table) -> Select[Any]:
+    return (
+        select(table.c.instance_uuid, table.c.key, table.c.value)
+        .where(_uuids_in(table.c.instance_uuid), table.c.deleted == 0)
+        .order_by(table.c.id)
     )
+
+
+def _deleted_key_values(table: Table) -> Select[Any]:
+    return (
+        select(table.c.instance_uuid, table.c.key, table.c.value, table.c.deleted_at)
+        .where(_uuids_in(table.c.instance_uuid), table.c.deleted != 0)
+        .order_by(table.c.id)
+    )
+
+
+_LIVE_KEY_VALUES = {table: _live_key_values(table) for table in (METADATA, SYSTEM_METADATA)}
+_DELETED_KEY_VALUES = {table: _deleted_key_values(table) for table in (METADATA, SYSTEM_METADATA)}
+_TAGS_OF = (
+    select(TAGS.c.resource_id, TAGS.c.tag)
+    .where(_uuids_in(TAGS.c.resource_id))
+    .order_by(TAGS.c.resource_id, TAGS.c.tag)
+)
+_FAULTS_OF = (
+    select(FAULTS)
+    .where(_uuids_in(FAULTS.c.instance_uuid))
+    .order_by(FAULTS.c.created_at.desc(), FAULTS.c.id.desc())
+)
 
 
 def chunks(values: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
@@ -148,40 +194,7 @@ def to_instance(
     values["flavor"] = (flavors or FlavorCache()).get(row[_FLAVOR_INDEX])
     values["deleted"] = bool(row[_DELETED_INDEX])
     values["cell_uuid"] = cell_uuid
-    return build_instance(values)
-
-
-def _field_defaults() -> dict[str, Any]:
-    defaults: dict[str, Any] = {}
-    for field in dataclasses.fields(Instance):
-        if field.default is not dataclasses.MISSING:
-            defaults[field.name] = field.default
-        elif field.default_factory is not dataclasses.MISSING:
-            defaults[field.name] = field.default_factory
-    return defaults
-
-
-_FIELD_DEFAULTS = _field_defaults()
-_FACTORIES = frozenset(
-    f.name for f in dataclasses.fields(Instance) if f.default_factory is not dataclasses.MISSING
-)
-
-
-def build_instance(values: dict[str, Any]) -> Instance:
-    """``Instance(**values)`` without the per-field change tracking of ``__init__``.
-
-    Listings build a thousand instances at a time; going through ``__setattr__`` for
-    each of their fields costs more than the query. The result is the same: every
-    field set (defaults for the missing ones) and no recorded change.
-    """
-    instance = object.__new__(Instance)
-    state = instance.__dict__
-    for name in _FIELD_DEFAULTS.keys() - values.keys():
-        default = _FIELD_DEFAULTS[name]
-        state[name] = default() if name in _FACTORIES else default
-    state.update(values)
-    state["_changed"] = set()
-    return instance
+    return Instance.from_fields(values)
 
 
 def sort_value(instance: Instance, key: str) -> Any:
@@ -200,9 +213,11 @@ async def load_instances(
     *,
     with_faults: bool = False,
     with_system_metadata: bool = True,
+    params: Mapping[str, Any] | None = None,
 ) -> list[Instance]:
-    """Run ``stmt`` (built on :func:`base_select`) and return its instances with children."""
-    rows = (await session.execute(stmt)).all()
+    """Run ``stmt`` (built on :func:`base_select`, with ``params``) and return its instances
+    with children."""
+    rows = (await session.execute(stmt, params)).all()
     flavors = FlavorCache()
     instances = [to_instance(row, cell_uuid, flavors) for row in rows]
     await fill_children(
@@ -221,11 +236,9 @@ async def fill_children(
     """Load metadata, tags, system metadata (if asked) and the newest fault (if asked)."""
     if not instances:
         return
-    metadata = await _key_values(session, models.InstanceMetadata, instances)
+    metadata = await _key_values(session, METADATA, instances)
     system_metadata = (
-        await _key_values(session, models.InstanceSystemMetadata, instances)
-        if with_system_metadata
-        else {}
+        await _key_values(session, SYSTEM_METADATA, instances) if with_system_metadata else {}
     )
     tags = await _tags(session, [i.uuid for i in instances if not i.deleted])
     faults = await newest_faults(session, [i.uuid for i in instances]) if with_faults else {}
@@ -238,7 +251,7 @@ async def fill_children(
 
 
 async def _key_values(
-    session: AsyncSession, model: Any, instances: Sequence[Instance]
+    session: AsyncSession, table: Table, instances: Sequence[Instance]
 ) -> dict[str, dict[str, str]]:
     """Key/values per instance uuid.
 
@@ -248,17 +261,13 @@ async def _key_values(
     result: dict[str, dict[str, str]] = {}
     live_uuids = [i.uuid for i in instances if not i.deleted]
     for part in chunks(live_uuids):
-        stmt = select(model.instance_uuid, model.key, model.value).where(
-            model.instance_uuid.in_(part), live(model)
-        )
-        for uuid, key, value in await session.execute(stmt.order_by(model.id)):
+        rows = await session.execute(_LIVE_KEY_VALUES[table], {"uuids": part})
+        for uuid, key, value in rows:
             result.setdefault(uuid, {})[key] = value
     deleted_at = {i.uuid: i.deleted_at for i in instances if i.deleted}
     for part in chunks(list(deleted_at)):
-        stmt = select(model.instance_uuid, model.key, model.value, model.deleted_at).where(
-            model.instance_uuid.in_(part), model.deleted != 0
-        )
-        for uuid, key, value, when in await session.execute(stmt.order_by(model.id)):
+        rows = await session.execute(_DELETED_KEY_VALUES[table], {"uuids": part})
+        for uuid, key, value, when in rows:
             if when == deleted_at[uuid]:
                 result.setdefault(uuid, {})[key] = value
     return result
@@ -267,30 +276,23 @@ async def _key_values(
 async def _tags(session: AsyncSession, uuids: Sequence[str]) -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
     for part in chunks(uuids):
-        stmt = (
-            select(models.Tag.resource_id, models.Tag.tag)
-            .where(models.Tag.resource_id.in_(part))
-            .order_by(models.Tag.resource_id, models.Tag.tag)
-        )
-        for uuid, tag in await session.execute(stmt):
+        for uuid, tag in await session.execute(_TAGS_OF, {"uuids": part}):
             result.setdefault(uuid, []).append(tag)
     return result
 
 
 async def newest_faults(session: AsyncSession, uuids: Sequence[str]) -> dict[str, InstanceFault]:
     """The newest fault of each instance that has one (deleted instances' faults included)."""
-    F = models.InstanceFault
     result: dict[str, InstanceFault] = {}
     for part in chunks(uuids):
-        stmt = select(F).where(F.instance_uuid.in_(part)).order_by(F.created_at.desc(), F.id.desc())
-        for row in await session.scalars(stmt):
+        for row in await session.execute(_FAULTS_OF, {"uuids": part}):
             if row.instance_uuid is not None and row.instance_uuid not in result:
                 result[row.instance_uuid] = to_fault(row)
     return result
 
 
-def to_fault(row: models.InstanceFault) -> InstanceFault:
-    """An ``InstanceFault`` from its row."""
+def to_fault(row: Any) -> InstanceFault:
+    """An ``InstanceFault`` from its row (ORM object or Core row of ``instance_faults``)."""
     fault = InstanceFault(
         id=row.id,
         instance_uuid=row.instance_uuid or "",

@@ -10,30 +10,34 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import datetime
+import functools
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, Update, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from novalite.db.core import insert_into
 from novalite.db.engine import Database
 from novalite.db.models import instance as models
-from novalite.db.models.base import core_table, utcnow
+from novalite.db.models.base import utcnow
 from novalite.db.repositories import _instance_listing as listing
 from novalite.db.repositories._common import live
 from novalite.db.repositories._instance_rows import (
+    BY_UUID,
     CHILD_FIELDS,
     COLUMN_FIELDS,
+    LIVE_BY_UUID,
     READ_ONLY_FIELDS,
     FlavorCache,
     I,
+    T,
     add_children,
     base_select,
     chunks,
     fill_children,
     flavor_columns,
     flavor_json,
-    in_or_null,
     insert_values,
     load_instances,
     replace_key_values,
@@ -118,9 +122,9 @@ class InstanceRepository:
         """
 
         async def insert_all(session: AsyncSession) -> Instance:
-            await session.execute(insert(core_table(I)).values(**insert_values(instance)))
+            await session.execute(insert_into(I), insert_values(instance))
             await add_children(session, instance)
-            return await self._one(session, I.uuid == instance.uuid, instance.uuid)
+            return await self._one(session, BY_UUID, instance.uuid)
 
         try:
             return await self._db.write(insert_all)
@@ -131,10 +135,10 @@ class InstanceRepository:
         self, uuid: str, *, with_fault: bool = False, read_deleted: bool = False
     ) -> Instance:
         """The instance ``uuid`` (deleted too if ``read_deleted``), else InstanceNotFound."""
-        condition = I.uuid == uuid if read_deleted else and_(I.uuid == uuid, live(I))
+        stmt = BY_UUID if read_deleted else LIVE_BY_UUID
 
         async def query(session: AsyncSession) -> Instance:
-            return await self._one(session, condition, uuid, with_fault=with_fault)
+            return await self._one(session, stmt, uuid, with_fault=with_fault)
 
         return await self._db.read(query)
 
@@ -147,7 +151,7 @@ class InstanceRepository:
         async def query(session: AsyncSession) -> dict[str, Instance]:
             found: dict[str, Instance] = {}
             for part in chunks(wanted):
-                stmt = base_select().where(I.uuid.in_(part), live(I))
+                stmt = base_select().where(T.c.uuid.in_(part), T.c.deleted == 0)
                 for item in await load_instances(
                     session, stmt, self._cell_uuid, with_faults=with_faults
                 ):
@@ -175,24 +179,21 @@ class InstanceRepository:
         columns, children = _split_update(values)
         expected_tasks = _as_list(expected_task_state)
         expected_vms = _as_list(expected_vm_state)
-        where = [I.uuid == uuid, live(I)]
-        if expected_tasks is not None:
-            where.append(in_or_null(I.task_state, expected_tasks))
-        if expected_vms is not None:
-            where.append(in_or_null(I.vm_state, expected_vms))
+        stmt = _swap_statement(_state_shape(expected_tasks), _state_shape(expected_vms))
+        params = {**columns, "b_uuid": uuid}
+        params.update(_expected_values("b_tasks", expected_tasks))
+        params.update(_expected_values("b_vms", expected_vms))
 
         async def swap(session: AsyncSession) -> Instance:
             for _ in range(_CAS_ATTEMPTS):
-                result = await session.execute(
-                    update(core_table(I)).where(*where).values(**columns)
-                )
+                result = await session.execute(stmt, params)
                 if getattr(result, "rowcount", 0):
                     break
                 await _raise_conflict(session, uuid, expected_tasks, expected_vms)
             else:
                 raise InstanceNotFound(instance_id=uuid)
             await _write_children(session, uuid, children)
-            return await self._one(session, I.uuid == uuid, uuid)
+            return await self._one(session, BY_UUID, uuid)
 
         return await self._db.write(swap)
 
@@ -204,19 +205,19 @@ class InstanceRepository:
         """
 
         async def remove(session: AsyncSession) -> Instance:
-            instance = await self._one(session, and_(I.uuid == uuid, live(I)), uuid)
+            instance = await self._one(session, LIVE_BY_UUID, uuid)
             now = utcnow()
             values = {
                 "vm_state": "deleted",
                 "task_state": None,
                 "terminated_at": instance.terminated_at or now,
                 "updated_at": now,
-                "deleted": I.id,
+                "deleted": T.c.id,
                 "deleted_at": now,
             }
-            await session.execute(update(I).where(I.uuid == uuid, live(I)).values(**values))
+            await session.execute(update(T).where(T.c.uuid == uuid, live(T.c)).values(**values))
             await soft_delete_children(session, uuid, now)
-            return await self._one(session, I.uuid == uuid, uuid, with_fault=True)
+            return await self._one(session, BY_UUID, uuid, with_fault=True)
 
         return await self._db.write(remove)
 
@@ -242,7 +243,7 @@ class InstanceRepository:
 
     async def list_by_host(self, host: str) -> builtins.list[Instance]:
         """The live instances of compute host ``host``, by id."""
-        stmt = base_select().where(I.host == host, live(I)).order_by(I.id)
+        stmt = base_select().where(T.c.host == host, live(T.c)).order_by(T.c.id)
         return await self._db.read(load_instances, stmt, self._cell_uuid)
 
     async def list_in_task_past(
@@ -254,9 +255,9 @@ class InstanceRepository:
         """
         if not cutoffs:
             return []
-        changed = func.coalesce(I.updated_at, I.created_at)
-        stalled = or_(*(and_(I.task_state == k, changed < v) for k, v in cutoffs.items()))
-        stmt = base_select().where(stalled, live(I)).order_by(I.id)
+        changed = func.coalesce(T.c.updated_at, T.c.created_at)
+        stalled = or_(*(and_(T.c.task_state == k, changed < v) for k, v in cutoffs.items()))
+        stmt = base_select().where(stalled, live(T.c)).order_by(T.c.id)
         return await self._db.read(load_instances, stmt, self._cell_uuid)
 
     async def add_fault(self, fault: InstanceFault) -> InstanceFault:
@@ -285,7 +286,9 @@ class InstanceRepository:
         async def query(session: AsyncSession) -> dict[str, str]:
             result: dict[str, str] = {}
             for part in chunks(wanted):
-                stmt = select(I.uuid, I.host).where(I.uuid.in_(part), live(I), I.host.is_not(None))
+                stmt = select(T.c.uuid, T.c.host).where(
+                    T.c.uuid.in_(part), live(T.c), T.c.host.is_not(None)
+                )
                 for uuid, host in await session.execute(stmt):
                     if host is not None:
                         result[uuid] = host
@@ -295,9 +298,9 @@ class InstanceRepository:
 
     async def uuids_by_host(self, hosts: Collection[str] | None = None) -> dict[str, set[str]]:
         """host -> uuids of its live instances (of ``hosts`` only, when given)."""
-        stmt = select(I.host, I.uuid).where(live(I), I.host.is_not(None))
+        stmt = select(T.c.host, T.c.uuid).where(live(T.c), T.c.host.is_not(None))
         if hosts is not None:
-            stmt = stmt.where(I.host.in_(sorted(set(hosts))))
+            stmt = stmt.where(T.c.host.in_(sorted(set(hosts))))
 
         async def query(session: AsyncSession) -> dict[str, set[str]]:
             result: dict[str, set[str]] = {}
@@ -311,13 +314,14 @@ class InstanceRepository:
     async def _one(
         self,
         session: AsyncSession,
-        condition: ColumnElement[bool],
+        stmt: Select[Any],
         uuid: str,
         *,
         with_fault: bool = False,
     ) -> Instance:
+        """Instance ``uuid`` by :data:`BY_UUID` or :data:`LIVE_BY_UUID`, else InstanceNotFound."""
         found = await load_instances(
-            session, base_select().where(condition), self._cell_uuid, with_faults=with_fault
+            session, stmt, self._cell_uuid, with_faults=with_fault, params={"uuid": uuid}
         )
         if not found:
             raise InstanceNotFound(instance_id=uuid)
@@ -346,6 +350,55 @@ class InstanceRepository:
             with_system_metadata=query.with_system_metadata,
         )
         return kept
+
+
+#: The states of a live instance, read when a compare-and-swap matched nothing.
+_STATES_OF = select(T.c.task_state, T.c.vm_state).where(
+    T.c.uuid == bindparam("uuid"), T.c.deleted == 0
+)
+
+#: What a compare-and-swap expects of one state column: anything (None), or
+#: (some values, NULL) flags of the expected list, whose values are bound at execution.
+_StateShape = tuple[bool, bool] | None
+
+
+def _state_shape(expected: builtins.list[str | None] | None) -> _StateShape:
+    if expected is None:
+        return None
+    return any(v is not None for v in expected), None in expected
+
+
+def _state_condition(column: Any, name: str, shape: tuple[bool, bool]) -> ColumnElement[bool]:
+    """``column IN (:name)`` and/or ``column IS NULL``; an empty IN (false) when neither."""
+    with_values, with_null = shape
+    null: ColumnElement[bool] = column.is_(None)
+    if with_null and not with_values:
+        return null
+    values: ColumnElement[bool] = column.in_(bindparam(name, expanding=True))
+    return or_(values, null) if with_null else values
+
+
+def _expected_values(name: str, expected: builtins.list[str | None] | None) -> dict[str, Any]:
+    """The ``IN`` list parameter of :func:`_state_condition`, when it has one."""
+    if expected is None:
+        return {}
+    values = [value for value in expected if value is not None]
+    return {} if not values and None in expected else {name: values}
+
+
+@functools.cache
+def _swap_statement(tasks: _StateShape, vms: _StateShape) -> Update:
+    """The compare-and-swap ``UPDATE`` of a live instance for the expected-state shapes.
+
+    Built once per shape; executed with ``b_uuid``, ``b_tasks``, ``b_vms`` and the
+    columns to set.
+    """
+    where = [T.c.uuid == bindparam("b_uuid"), T.c.deleted == 0]
+    if tasks is not None:
+        where.append(_state_condition(T.c.task_state, "b_tasks", tasks))
+    if vms is not None:
+        where.append(_state_condition(T.c.vm_state, "b_vms", vms))
+    return update(T).where(*where)
 
 
 def _as_list(values: Collection[str | None] | None) -> builtins.list[str | None] | None:
@@ -399,9 +452,7 @@ async def _raise_conflict(
     expected_vms: builtins.list[str | None] | None,
 ) -> None:
     """After a compare-and-swap matched nothing: raise why, or return to try again."""
-    row = (
-        await session.execute(select(I.task_state, I.vm_state).where(I.uuid == uuid, live(I)))
-    ).first()
+    row = (await session.execute(_STATES_OF, {"uuid": uuid})).first()
     if row is None:
         raise InstanceNotFound(instance_id=uuid)
     task_state, vm_state = row

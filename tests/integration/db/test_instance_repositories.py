@@ -16,8 +16,6 @@ from novalite.db import migrate
 from novalite.db.engine import Database
 from novalite.db.models import cell as cell_models
 from novalite.db.repositories._instance_rows import (
-    COLUMN_FIELDS,
-    build_instance,
     flavor_json,
     insert_values,
 )
@@ -442,20 +440,6 @@ async def test_list_of_a_thousand_is_fast(sqlite_db: Database) -> None:
         assert len(listed) == 1000
     # The whole GET /servers/detail?limit=1000 must stay under 150 ms.
     assert min(timings) < 0.1, timings
-
-
-def test_fast_instance_construction_matches_init() -> None:
-    values: dict[str, Any] = {
-        name: getattr(_instance(), name) for name in COLUMN_FIELDS if name != "uuid"
-    }
-    values["uuid"] = "u"
-    fast = build_instance(dict(values))
-    slow = Instance(**values)
-    assert fast == slow
-    assert fast.changes() == {} and slow.changes() == {}
-    fast.host = "h"
-    assert fast.changes() == {"host": "h"}
-    assert fast.metadata is not build_instance(dict(values)).metadata
 
 
 @pytest.mark.parametrize(

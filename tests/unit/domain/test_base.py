@@ -28,6 +28,22 @@ def test_new_object_has_no_changes_and_tracks_assignments() -> None:
     assert w.changes() == {"tags": ["x"]}
 
 
+def test_from_fields_matches_init_without_changes() -> None:
+    now = datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC)
+    fast = Widget.from_fields({"name": "a", "seen": now})
+    slow = Widget(name="a", seen=now)
+    assert fast == slow
+    assert fast.changes() == {}
+    fast.name = "b"
+    assert fast.changes() == {"name": "b"}
+    assert fast.tags is not Widget.from_fields({"name": "a"}).tags
+
+
+def test_from_fields_without_a_required_field_is_refused_like_init() -> None:
+    with pytest.raises(TypeError, match="name"):
+        Widget.from_fields({"id": 1})
+
+
 def test_primitive_round_trip_keeps_types_and_changes() -> None:
     now = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
     w = Widget(name="a", seen=now, child=Service(host="h", binary="nova-compute"))
