@@ -2,45 +2,50 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, exists, insert, select, update
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Select, bindparam, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from novalite.builtin.placement.db.models import Allocation, Consumer, ConsumerType, Project, User
+from novalite.builtin.placement.db.models import (
+    Allocation,
+    Consumer,
+    ConsumerType,
+    PlacementBase,
+    Project,
+    User,
+)
 from novalite.builtin.placement.errors import ConcurrentUpdate
-from novalite.db.models.base import core_table
+from novalite.db.core import core_table, insert_into, insert_row
+
+_CONSUMERS = core_table(Consumer)
+_ALLOCATIONS = core_table(Allocation)
+_PROJECTS = core_table(Project)
+_USERS = core_table(User)
+_TYPES = core_table(ConsumerType)
+_PROJECT_ID = select(_PROJECTS.c.id).where(_PROJECTS.c.external_id == bindparam("external_id"))
+_USER_ID = select(_USERS.c.id).where(_USERS.c.external_id == bindparam("external_id"))
+_TYPE_ID = select(_TYPES.c.id).where(_TYPES.c.name == bindparam("name"))
+_STATE = select(_CONSUMERS.c.id, _CONSUMERS.c.generation).where(
+    _CONSUMERS.c.uuid == bindparam("uuid")
+)
+_UPDATE = update(_CONSUMERS).where(
+    _CONSUMERS.c.id == bindparam("b_id"), _CONSUMERS.c.generation == bindparam("b_generation")
+)
+_DELETE_UNUSED = delete(_CONSUMERS).where(
+    _CONSUMERS.c.uuid.in_(bindparam("uuids", expanding=True)),
+    ~exists().where(_ALLOCATIONS.c.consumer_id == _CONSUMERS.c.uuid),
+)
 
 
-async def _project(session: AsyncSession, external_id: str) -> int:
-    query = select(Project.id).where(Project.external_id == external_id)
-    found = (await session.execute(query)).scalar_one_or_none()
+async def _id_of(
+    session: AsyncSession, lookup: Select[Any], model: type[PlacementBase], **key: str
+) -> int:
+    """The id ``lookup`` finds for ``key``, or that of a new ``model`` row made of ``key``."""
+    found = (await session.execute(lookup, key)).scalar_one_or_none()
     if found is not None:
-        return found
-    row = Project(external_id=external_id)
-    session.add(row)
-    await session.flush()
-    return row.id
-
-
-async def _user(session: AsyncSession, external_id: str) -> int:
-    query = select(User.id).where(User.external_id == external_id)
-    found = (await session.execute(query)).scalar_one_or_none()
-    if found is not None:
-        return found
-    row = User(external_id=external_id)
-    session.add(row)
-    await session.flush()
-    return row.id
-
-
-async def _type_id(session: AsyncSession, name: str) -> int:
-    row = (
-        await session.execute(select(ConsumerType).where(ConsumerType.name == name))
-    ).scalar_one_or_none()
-    if row is None:
-        row = ConsumerType(name=name)
-        session.add(row)
-        await session.flush()
-    return row.id
+        return int(found)
+    return await insert_row(session, model, **key)
 
 
 async def get(session: AsyncSession, uuid: str) -> Consumer | None:
@@ -77,60 +82,45 @@ async def ensure(
     generation: int | None,
     check_generation: bool,
     consumer_type: str | None,
-) -> Consumer:
+) -> None:
     """The consumer, created or updated, its generation checked (1.28) and bumped.
 
     ``generation`` None means the caller believes the consumer is new.
     """
-    consumer = await get(session, uuid)
-    project = await _project(session, project_id)
-    user = await _user(session, user_id)
-    type_id = await _type_id(session, consumer_type) if consumer_type else None
+    consumer = (await session.execute(_STATE, {"uuid": uuid})).one_or_none()
+    project = await _id_of(session, _PROJECT_ID, Project, external_id=project_id)
+    user = await _id_of(session, _USER_ID, User, external_id=user_id)
+    type_id = (
+        await _id_of(session, _TYPE_ID, ConsumerType, name=consumer_type) if consumer_type else None
+    )
     if consumer is None:
         if check_generation and generation is not None:
             raise ConcurrentUpdate(
                 f"consumer generation conflict - expected null but got {generation}"
             )
-        # A Core insert: the ORM's unit of work costs more than the whole statement.
-        await session.execute(
-            insert(core_table(Consumer)).values(
-                uuid=uuid, project_id=project, user_id=user, generation=1, consumer_type_id=type_id
-            )
-        )
-        created = await get(session, uuid)
-        if created is None:  # pragma: no cover - inserted in this very transaction
-            raise ConcurrentUpdate(f"consumer {uuid} vanished while being created")
-        return created
+        values = {"uuid": uuid, "project_id": project, "user_id": user, "consumer_type_id": type_id}
+        await session.execute(insert_into(Consumer), {**values, "generation": 1})
+        return
     if check_generation and generation != consumer.generation:
-        expected = consumer.generation
         raise ConcurrentUpdate(
-            f"consumer generation conflict - expected {expected} but got "
+            f"consumer generation conflict - expected {consumer.generation} but got "
             f"{'null' if generation is None else generation}"
         )
-    values: dict[str, int | None] = {
+    changes: dict[str, int | None] = {
         "project_id": project,
         "user_id": user,
         "generation": consumer.generation + 1,
+        "b_id": consumer.id,
+        "b_generation": consumer.generation,
     }
     if type_id is not None:
-        values["consumer_type_id"] = type_id
-    result = await session.execute(
-        update(Consumer)
-        .where(Consumer.id == consumer.id, Consumer.generation == consumer.generation)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+        changes["consumer_type_id"] = type_id
+    result = await session.execute(_UPDATE, changes)
+    if cast(CursorResult[Any], result).rowcount != 1:
         raise ConcurrentUpdate("consumer generation conflict - the consumer changed meanwhile")
-    await session.refresh(consumer)
-    return consumer
 
 
 async def delete_if_unused(session: AsyncSession, uuids: list[str]) -> None:
     """Drop the consumers among ``uuids`` that no longer have allocations."""
     if uuids:
-        await session.execute(
-            delete(Consumer).where(
-                Consumer.uuid.in_(uuids), ~exists().where(Allocation.consumer_id == Consumer.uuid)
-            )
-        )
+        await session.execute(_DELETE_UNUSED, {"uuids": uuids})

@@ -6,12 +6,13 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from novalite.builtin.placement.db import resource_classes
 from novalite.builtin.placement.db.models import Allocation, Inventory, ResourceProvider
 from novalite.builtin.placement.errors import BadRequest, InventoryInUse
+from novalite.db.core import core_table
 
 #: Defaults of omitted inventory fields.
 DEFAULTS: dict[str, Any] = {
@@ -22,6 +23,23 @@ DEFAULTS: dict[str, Any] = {
     "allocation_ratio": 1.0,
 }
 FIELDS = ("total", "reserved", "min_unit", "max_unit", "step_size", "allocation_ratio")
+
+_ALLOCATIONS = core_table(Allocation)
+_INVENTORIES = core_table(Inventory)
+_USAGE = (
+    select(
+        _ALLOCATIONS.c.resource_provider_id,
+        _ALLOCATIONS.c.resource_class_id,
+        func.sum(_ALLOCATIONS.c.used).label("used"),
+    )
+    .where(_ALLOCATIONS.c.resource_provider_id.in_(bindparam("provider_ids", expanding=True)))
+    .group_by(_ALLOCATIONS.c.resource_provider_id, _ALLOCATIONS.c.resource_class_id)
+)
+_RECORDS = select(
+    _INVENTORIES.c.resource_provider_id,
+    _INVENTORIES.c.resource_class_id,
+    *(_INVENTORIES.c[name] for name in FIELDS),
+).where(_INVENTORIES.c.resource_provider_id.in_(bindparam("provider_ids", expanding=True)))
 
 
 @dataclasses.dataclass
@@ -92,6 +110,33 @@ async def usage_by_class(session: AsyncSession, provider_id: int) -> dict[int, i
         .group_by(Allocation.resource_class_id)
     )
     return {class_id: int(total) for class_id, total in rows}
+
+
+async def usage_by_provider(
+    session: AsyncSession, provider_ids: list[int]
+) -> dict[int, dict[int, int]]:
+    """``{provider id: {class id: sum of allocations}}`` (providers without any left out)."""
+    result: dict[int, dict[int, int]] = {}
+    for row in await session.execute(_USAGE, {"provider_ids": provider_ids}):
+        result.setdefault(row.resource_provider_id, {})[row.resource_class_id] = int(row.used)
+    return result
+
+
+async def records_by_provider(
+    session: AsyncSession, provider_ids: list[int]
+) -> dict[int, dict[int, InventoryData]]:
+    """``{provider id: {class id: inventory}}`` (providers without any left out)."""
+    result: dict[int, dict[int, InventoryData]] = {}
+    for row in await session.execute(_RECORDS, {"provider_ids": provider_ids}):
+        result.setdefault(row.resource_provider_id, {})[row.resource_class_id] = InventoryData(
+            row.total,
+            row.reserved,
+            row.min_unit,
+            row.max_unit,
+            row.step_size,
+            row.allocation_ratio,
+        )
+    return result
 
 
 async def replace(

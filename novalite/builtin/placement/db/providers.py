@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
+from typing import Any, cast
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import CursorResult, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import ColumnElement
 
 from novalite.builtin.placement.db.models import (
@@ -24,6 +27,7 @@ from novalite.builtin.placement.errors import (
     ProviderGenerationConflict,
     ProviderInUse,
 )
+from novalite.db.core import core_table
 from novalite.db.models.base import utcnow as _utcnow
 
 
@@ -43,10 +47,43 @@ class AggregateFilter:
     forbidden: frozenset[str] = frozenset()
 
 
+@dataclasses.dataclass(frozen=True)
+class ProviderRef:
+    """What an allocation write needs of a provider: its id, uuid and generation."""
+
+    id: int
+    uuid: str
+    generation: int
+
+
+_PROVIDERS = core_table(ResourceProvider)
+_BY_UUID = select(ResourceProvider).where(ResourceProvider.uuid == bindparam("uuid"))
+_REFS_BY_UUID = select(_PROVIDERS.c.id, _PROVIDERS.c.uuid, _PROVIDERS.c.generation).where(
+    _PROVIDERS.c.uuid.in_(bindparam("uuids", expanding=True))
+)
+_REFS_BY_ID = select(_PROVIDERS.c.id, _PROVIDERS.c.uuid, _PROVIDERS.c.generation).where(
+    _PROVIDERS.c.id.in_(bindparam("ids", expanding=True))
+)
+_BUMP = update(_PROVIDERS).where(
+    _PROVIDERS.c.id == bindparam("b_id"), _PROVIDERS.c.generation == bindparam("b_generation")
+)
+
+
 async def get_by_uuid(session: AsyncSession, uuid: str) -> ResourceProvider | None:
     """The provider with ``uuid``."""
-    query = select(ResourceProvider).where(ResourceProvider.uuid == uuid)
-    return (await session.execute(query)).scalar_one_or_none()
+    return (await session.execute(_BY_UUID, {"uuid": uuid})).scalar_one_or_none()
+
+
+async def refs_by_uuid(session: AsyncSession, uuids: list[str]) -> dict[str, ProviderRef]:
+    """The existing providers among ``uuids``, by uuid."""
+    rows = await session.execute(_REFS_BY_UUID, {"uuids": uuids})
+    return {row.uuid: ProviderRef(row.id, row.uuid, row.generation) for row in rows}
+
+
+async def refs_by_id(session: AsyncSession, ids: list[int]) -> dict[int, ProviderRef]:
+    """The existing providers among ``ids``, by id."""
+    rows = await session.execute(_REFS_BY_ID, {"ids": ids})
+    return {row.id: ProviderRef(row.id, row.uuid, row.generation) for row in rows}
 
 
 async def require(session: AsyncSession, uuid: str) -> ResourceProvider:
@@ -67,24 +104,46 @@ async def uuids_by_id(session: AsyncSession, ids: set[int]) -> dict[int, str]:
     return {id_: uuid for id_, uuid in rows}
 
 
-async def bump_generation(session: AsyncSession, provider: ResourceProvider, expected: int) -> int:
+async def bump(
+    session: AsyncSession,
+    provider_id: int,
+    uuid: str,
+    expected: int,
+    now: datetime.datetime | None = None,
+) -> int:
     """Increment the generation if it is still ``expected``; 409 concurrent_update otherwise.
 
     Atomic: a single ``UPDATE ... WHERE generation = :expected``, so of two
-    concurrent writers only one can win.
+    concurrent writers only one can win. ``updated_at`` becomes ``now`` (default: now).
     """
     result = await session.execute(
-        update(ResourceProvider)
-        .where(ResourceProvider.id == provider.id, ResourceProvider.generation == expected)
-        .values(generation=expected + 1, updated_at=_utcnow())
-        .execution_options(synchronize_session=False)
+        _BUMP,
+        {
+            "generation": expected + 1,
+            "updated_at": now or _utcnow(),
+            "b_id": provider_id,
+            "b_generation": expected,
+        },
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if cast(CursorResult[Any], result).rowcount != 1:
         raise ProviderGenerationConflict(
-            f"resource provider generation conflict: {provider.uuid} changed while being updated"
+            f"resource provider generation conflict: {uuid} changed while being updated"
         )
-    provider.generation = expected + 1
     return expected + 1
+
+
+async def bump_generation(session: AsyncSession, provider: ResourceProvider, expected: int) -> int:
+    """:func:`bump` for a loaded provider, whose generation and ``updated_at`` then read
+    the new values.
+
+    They are set as already stored: the session has nothing to write back, so a later
+    flush cannot overwrite a generation bumped again meanwhile by :func:`bump`.
+    """
+    now = _utcnow()
+    generation = await bump(session, provider.id, provider.uuid, expected, now)
+    set_committed_value(provider, "generation", generation)
+    set_committed_value(provider, "updated_at", now)
+    return generation
 
 
 async def _check_unique(
