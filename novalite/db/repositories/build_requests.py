@@ -2,7 +2,8 @@
 
 The instance is stored as its primitive (JSON); it comes back with the build
 request's ``created_at`` when it had none, so that listings can sort it with the
-instances of the cells.
+instances of the cells. The statements are Core statements built once: a build
+request is written, read and deleted for every server booted.
 """
 
 from __future__ import annotations
@@ -12,21 +13,31 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from novalite.db.core import CoreRow, core_table, insert_row, insert_rows
 from novalite.db.engine import Database
 from novalite.db.models import api as models
-from novalite.db.models.base import core_table
-from novalite.db.repositories._common import insert_rows
+from novalite.db.models.base import utcnow
 from novalite.db.repositories.instance_mappings import new_mapping_row, set_cell_in
 from novalite.db.repositories.request_specs import spec_row
 from novalite.domain.instance import BuildRequest, Instance, InstanceMapping
 from novalite.domain.request_spec import RequestSpec
 from novalite.errors import BuildRequestAlreadyExists, BuildRequestNotFound, DBDuplicateEntry
 
-_Row = models.BuildRequest
+B = core_table(models.BuildRequest)
 _CHUNK = 500
+
+#: The columns a ``BuildRequest`` is built from.
+_SELECT = select(B.c.id, B.c.instance_uuid, B.c.project_id, B.c.instance, B.c.tags, B.c.created_at)
+_BY_ID = _SELECT.where(B.c.id == bindparam("id"))
+_BY_UUID = _SELECT.where(B.c.instance_uuid == bindparam("instance_uuid"))
+_BY_UUIDS = _SELECT.where(B.c.instance_uuid.in_(bindparam("uuids", expanding=True)))
+_ALL = _SELECT.order_by(B.c.id)
+_OF_PROJECT = _SELECT.where(B.c.project_id == bindparam("project_id")).order_by(B.c.id)
+_SET_INSTANCE = update(B).where(B.c.id == bindparam("b_id"))
+_DELETE = delete(B).where(B.c.instance_uuid == bindparam("instance_uuid"))
 
 
 class BuildRequestRepository:
@@ -39,11 +50,8 @@ class BuildRequestRepository:
         """Insert ``build_request``; BuildRequestAlreadyExists if its instance has one."""
 
         async def insert(session: AsyncSession) -> BuildRequest:
-            row = _Row(**_new_row(build_request))
-            session.add(row)
-            await session.flush()
-            await session.refresh(row)
-            return _to_domain(row)
+            row_id = await insert_row(session, models.BuildRequest, **_new_row(build_request))
+            return _to_domain((await session.execute(_BY_ID, {"id": row_id})).one())
 
         try:
             return await self._db.write(insert)
@@ -72,7 +80,7 @@ class BuildRequestRepository:
 
         async def insert_all(session: AsyncSession) -> None:
             await insert_rows(session, models.RequestSpec, [spec_row(spec) for spec in specs])
-            await insert_rows(session, _Row, rows)
+            await insert_rows(session, models.BuildRequest, rows)
             await insert_rows(session, models.InstanceMapping, mappings)
 
         try:
@@ -92,10 +100,7 @@ class BuildRequestRepository:
 
         async def move(session: AsyncSession) -> bool:
             await set_cell_in(session, instance_uuid, cell_uuid)
-            result = await session.execute(
-                delete(core_table(_Row)).where(_Row.instance_uuid == instance_uuid)
-            )
-            return bool(getattr(result, "rowcount", 0))
+            return await _delete(session, instance_uuid)
 
         return await self._db.write(move)
 
@@ -103,10 +108,7 @@ class BuildRequestRepository:
         """The build request of ``instance_uuid``, else BuildRequestNotFound."""
 
         async def query(session: AsyncSession) -> BuildRequest:
-            row = await session.scalar(select(_Row).where(_Row.instance_uuid == instance_uuid))
-            if row is None:
-                raise BuildRequestNotFound(uuid=instance_uuid)
-            return _to_domain(row)
+            return _to_domain(await _row(session, instance_uuid))
 
         return await self._db.read(query)
 
@@ -118,7 +120,7 @@ class BuildRequestRepository:
             found: dict[str, BuildRequest] = {}
             for start in range(0, len(wanted), _CHUNK):
                 part = wanted[start : start + _CHUNK]
-                for row in await session.scalars(select(_Row).where(_Row.instance_uuid.in_(part))):
+                for row in await session.execute(_BY_UUIDS, {"uuids": part}):
                     found[row.instance_uuid or ""] = _to_domain(row)
             return found
 
@@ -126,12 +128,13 @@ class BuildRequestRepository:
 
     async def list(self, project_id: str | None = None) -> builtins.list[BuildRequest]:
         """Every build request (of ``project_id`` when given), oldest first."""
-        stmt = select(_Row).order_by(_Row.id)
-        if project_id is not None:
-            stmt = stmt.where(_Row.project_id == project_id)
 
         async def query(session: AsyncSession) -> builtins.list[BuildRequest]:
-            return [_to_domain(row) for row in await session.scalars(stmt)]
+            if project_id is None:
+                rows = await session.execute(_ALL)
+            else:
+                rows = await session.execute(_OF_PROJECT, {"project_id": project_id})
+            return [_to_domain(row) for row in rows]
 
         return await self._db.read(query)
 
@@ -141,27 +144,39 @@ class BuildRequestRepository:
         BuildRequestNotFound when the build request is gone (scheduled or deleted).
         """
 
-        async def update(session: AsyncSession) -> BuildRequest:
-            row = await session.scalar(select(_Row).where(_Row.instance_uuid == instance.uuid))
-            if row is None:
-                raise BuildRequestNotFound(uuid=instance.uuid)
-            row.instance = orjson.dumps(instance.to_primitive()).decode()
-            await session.flush()
-            return _to_domain(row)
+        async def store(session: AsyncSession) -> BuildRequest:
+            row = await _row(session, instance.uuid)
+            text = orjson.dumps(instance.to_primitive()).decode()
+            if text != row.instance:
+                params = {"b_id": row.id, "instance": text, "updated_at": utcnow()}
+                result = await session.execute(_SET_INSTANCE, params)
+                if not getattr(result, "rowcount", 0):
+                    raise BuildRequestNotFound(uuid=instance.uuid)
+            return _to_domain(row, text)
 
-        return await self._db.write(update)
+        return await self._db.write(store)
 
     async def delete(self, instance_uuid: str) -> bool:
         """Delete the build request of ``instance_uuid``; False if it was already gone."""
+        return await self._db.write(_delete, instance_uuid)
 
-        async def remove(session: AsyncSession) -> bool:
-            result = await session.execute(delete(_Row).where(_Row.instance_uuid == instance_uuid))
-            return bool(getattr(result, "rowcount", 0))
 
-        return await self._db.write(remove)
+async def _row(session: AsyncSession, instance_uuid: str) -> CoreRow:
+    """The build request row of ``instance_uuid``, else BuildRequestNotFound."""
+    row = (await session.execute(_BY_UUID, {"instance_uuid": instance_uuid})).first()
+    if row is None:
+        raise BuildRequestNotFound(uuid=instance_uuid)
+    return row
+
+
+async def _delete(session: AsyncSession, instance_uuid: str) -> bool:
+    """Delete the build request of ``instance_uuid``; False if there was none."""
+    result = await session.execute(_DELETE, {"instance_uuid": instance_uuid})
+    return bool(getattr(result, "rowcount", 0))
 
 
 def _new_row(build_request: BuildRequest) -> dict[str, Any]:
+    """The ``build_requests`` row of ``build_request``."""
     row: dict[str, Any] = {
         "instance_uuid": build_request.instance_uuid,
         "project_id": build_request.project_id,
@@ -173,8 +188,11 @@ def _new_row(build_request: BuildRequest) -> dict[str, Any]:
     return row
 
 
-def _to_domain(row: models.BuildRequest) -> BuildRequest:
-    instance = Instance.from_primitive(orjson.loads(row.instance or "{}"))
+def _to_domain(row: CoreRow, instance_json: str | None = None) -> BuildRequest:
+    """The ``BuildRequest`` of a row of :data:`_SELECT`, its instance ``instance_json``
+    when given (else the row's)."""
+    text = row.instance if instance_json is None else instance_json
+    instance = Instance.from_primitive(orjson.loads(text or "{}"))
     tags = [str(tag) for tag in orjson.loads(row.tags)] if row.tags else []
     if instance.created_at is None:
         instance.created_at = row.created_at

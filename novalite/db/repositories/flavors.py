@@ -1,4 +1,8 @@
-"""Flavors (API database): flavors, their extra specs and the projects of private flavors."""
+"""Flavors (API database): flavors, their extra specs and the projects of private flavors.
+
+A flavor is read (by id) for every server booted: with Core statements built once.
+The writes, rare, go through the ORM.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,13 @@ import builtins
 import dataclasses
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from novalite.db.core import CoreRow, core_table
 from novalite.db.engine import Database
 from novalite.db.models import api as models
-from novalite.db.repositories._common import row_values, to_domain
+from novalite.db.repositories._common import column_names, row_values
 from novalite.domain.flavor import Flavor
 from novalite.errors import (
     DBDuplicateEntry,
@@ -22,6 +27,18 @@ from novalite.errors import (
     FlavorIdExists,
     FlavorNotFound,
     MarkerNotFound,
+)
+
+F = core_table(models.Flavor)
+SPECS = core_table(models.FlavorExtraSpec)
+#: The fields of a ``Flavor`` stored in a column of the same name.
+_FLAVOR_FIELDS = tuple(sorted(Flavor.field_names() & column_names(models.Flavor)))
+_BY_FLAVORID = select(*(F.c[name] for name in _FLAVOR_FIELDS)).where(
+    F.c.flavorid == bindparam("flavorid")
+)
+_SPECS_OF = select(SPECS.c.key, SPECS.c.value).where(SPECS.c.flavor_id == bindparam("flavor_id"))
+_SPECS_OF_MANY = select(SPECS.c.flavor_id, SPECS.c.key, SPECS.c.value).where(
+    SPECS.c.flavor_id.in_(bindparam("flavor_ids", expanding=True))
 )
 
 
@@ -70,7 +87,11 @@ class FlavorRepository:
         """The flavor with this user-visible id, else FlavorNotFound."""
 
         async def query(session: AsyncSession) -> Flavor:
-            return await _to_domain(session, await _row(session, flavorid))
+            found = await session.execute(_BY_FLAVORID, {"flavorid": flavorid})
+            row = found.first()
+            if row is None:
+                raise FlavorNotFound(flavor_id=flavorid)
+            return await _to_domain(session, row)
 
         return await self._db.read(query)
 
@@ -229,6 +250,7 @@ async def _check_unique(session: AsyncSession, flavor: Flavor) -> None:
 
 
 async def _row(session: AsyncSession, flavorid: str) -> models.Flavor:
+    """The flavor's ORM object (for the writes that change it), else FlavorNotFound."""
     row = await session.scalar(select(models.Flavor).where(models.Flavor.flavorid == flavorid))
     if row is None:
         raise FlavorNotFound(flavor_id=flavorid)
@@ -247,23 +269,25 @@ async def _projects(session: AsyncSession, row_id: int) -> builtins.list[str]:
 async def _extra_specs(
     session: AsyncSession, row_ids: builtins.list[int]
 ) -> dict[int, dict[str, str]]:
+    """The extra specs of the flavors ``row_ids`` (those that have some), by flavor id."""
     specs: dict[int, dict[str, str]] = {}
     if not row_ids:
         return specs
-    stmt = select(models.FlavorExtraSpec).where(models.FlavorExtraSpec.flavor_id.in_(row_ids))
-    for spec in await session.scalars(stmt):
-        specs.setdefault(spec.flavor_id, {})[spec.key] = spec.value or ""
+    for flavor_id, key, value in await session.execute(_SPECS_OF_MANY, {"flavor_ids": row_ids}):
+        specs.setdefault(flavor_id, {})[key] = value or ""
     return specs
 
 
-async def _to_domain(session: AsyncSession, row: models.Flavor) -> Flavor:
-    return _flavor(row, (await _extra_specs(session, [row.id])).get(row.id, {}))
+async def _to_domain(session: AsyncSession, row: CoreRow | models.Flavor) -> Flavor:
+    """The ``Flavor`` of ``row`` with its extra specs (read here)."""
+    found = await session.execute(_SPECS_OF, {"flavor_id": row.id})
+    return _flavor(row, {key: value or "" for key, value in found})
 
 
-def _flavor(row: models.Flavor, specs: dict[str, str]) -> Flavor:
-    return to_domain(
-        Flavor,
-        row,
+def _flavor(row: CoreRow | models.Flavor, specs: dict[str, str]) -> Flavor:
+    """The ``Flavor`` of a flavor row (Core or ORM) and its extra ``specs``."""
+    values = {name: getattr(row, name) for name in _FLAVOR_FIELDS}
+    values.update(
         root_gb=row.root_gb or 0,
         ephemeral_gb=row.ephemeral_gb or 0,
         rxtx_factor=row.rxtx_factor if row.rxtx_factor is not None else 1.0,
@@ -271,3 +295,6 @@ def _flavor(row: models.Flavor, specs: dict[str, str]) -> Flavor:
         is_public=bool(row.is_public) if row.is_public is not None else True,
         extra_specs=dict(specs),
     )
+    flavor = Flavor(**values)
+    flavor.reset_changes()
+    return flavor

@@ -1,6 +1,7 @@
 """Instance mappings (API database): which cell each instance lives in.
 
-The row holds the cell's integer id; the domain speaks of the cell's uuid.
+The row holds the cell's integer id; the domain speaks of the cell's uuid. The hot
+statements (a server's hand-over to its cell) are Core statements built once.
 """
 
 from __future__ import annotations
@@ -8,18 +9,37 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Select, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from novalite.db.core import CoreRow, core_table, insert_into
 from novalite.db.engine import Database
 from novalite.db.models import api as models
-from novalite.db.models.base import core_table, utcnow
+from novalite.db.models.base import utcnow
 from novalite.domain.instance import InstanceMapping
 from novalite.errors import CellMappingNotFound, InstanceMappingNotFound
 
-_Row = models.InstanceMapping
-_Cell = models.CellMapping
+M = core_table(models.InstanceMapping)
+CELLS = core_table(models.CellMapping)
 _CHUNK = 500
+
+#: A mapping's columns with its cell's uuid (``cell_uuid``, NULL without a cell).
+_SELECT = select(
+    M.c.id,
+    M.c.instance_uuid,
+    M.c.project_id,
+    M.c.user_id,
+    M.c.queued_for_delete,
+    M.c.created_at,
+    CELLS.c.uuid.label("cell_uuid"),
+).select_from(M.outerjoin(CELLS, CELLS.c.id == M.c.cell_id))
+_BY_UUID = _SELECT.where(M.c.instance_uuid == bindparam("instance_uuid"))
+_BY_UUIDS = _SELECT.where(M.c.instance_uuid.in_(bindparam("uuids", expanding=True)))
+_CELL_ID = select(CELLS.c.id).where(CELLS.c.uuid == bindparam("uuid"))
+#: ``UPDATE`` of the mapping of ``b_instance_uuid``; the columns to set are the other
+#: parameters.
+_UPDATE = update(M).where(M.c.instance_uuid == bindparam("b_instance_uuid"))
+_DELETE = delete(M).where(M.c.instance_uuid == bindparam("instance_uuid"))
 
 
 class InstanceMappingRepository:
@@ -36,7 +56,9 @@ class InstanceMappingRepository:
 
         async def add(session: AsyncSession) -> InstanceMapping:
             cell_id = await _cell_id(session, mapping.cell_uuid)
-            await session.execute(insert(_Row).values(new_mapping_row(mapping, cell_id)))
+            await session.execute(
+                insert_into(models.InstanceMapping), new_mapping_row(mapping, cell_id)
+            )
             return await _get(session, mapping.instance_uuid)
 
         return await self._db.write(add)
@@ -52,9 +74,9 @@ class InstanceMappingRepository:
         async def query(session: AsyncSession) -> dict[str, InstanceMapping]:
             found: dict[str, InstanceMapping] = {}
             for start in range(0, len(wanted), _CHUNK):
-                stmt = _select().where(_Row.instance_uuid.in_(wanted[start : start + _CHUNK]))
-                for row, cell_uuid in await session.execute(stmt):
-                    found[row.instance_uuid] = _to_domain(row, cell_uuid)
+                part = wanted[start : start + _CHUNK]
+                for row in await session.execute(_BY_UUIDS, {"uuids": part}):
+                    found[row.instance_uuid] = _to_domain(row)
             return found
 
         return await self._db.read(query)
@@ -76,7 +98,7 @@ class InstanceMappingRepository:
         """Delete the mapping; InstanceMappingNotFound if there is none (as nova)."""
 
         async def remove(session: AsyncSession) -> None:
-            result = await session.execute(delete(_Row).where(_Row.instance_uuid == instance_uuid))
+            result = await session.execute(_DELETE, {"instance_uuid": instance_uuid})
             if not getattr(result, "rowcount", 0):
                 raise InstanceMappingNotFound(uuid=instance_uuid)
 
@@ -99,44 +121,40 @@ def new_mapping_row(mapping: InstanceMapping, cell_id: int | None = None) -> dic
     }
 
 
-def _select() -> Select[models.InstanceMapping, str]:
-    return select(_Row, _Cell.uuid).outerjoin(_Cell, _Cell.id == _Row.cell_id)
-
-
 async def _get(session: AsyncSession, instance_uuid: str) -> InstanceMapping:
-    found = (await session.execute(_select().where(_Row.instance_uuid == instance_uuid))).first()
-    if found is None:
+    """The mapping of ``instance_uuid``, else InstanceMappingNotFound."""
+    row = (await session.execute(_BY_UUID, {"instance_uuid": instance_uuid})).first()
+    if row is None:
         raise InstanceMappingNotFound(uuid=instance_uuid)
-    row, cell_uuid = found
-    return _to_domain(row, cell_uuid)
+    return _to_domain(row)
 
 
 async def _update(session: AsyncSession, /, instance_uuid: str, **values: Any) -> None:
-    result = await session.execute(
-        update(core_table(_Row))
-        .where(_Row.instance_uuid == instance_uuid)
-        .values(**values, updated_at=utcnow())
-    )
+    """Set ``values`` (and ``updated_at``) on the mapping; InstanceMappingNotFound."""
+    params = {"b_instance_uuid": instance_uuid, **values, "updated_at": utcnow()}
+    result = await session.execute(_UPDATE, params)
     if not getattr(result, "rowcount", 0):
         raise InstanceMappingNotFound(uuid=instance_uuid)
 
 
 async def _cell_id(session: AsyncSession, cell_uuid: str | None) -> int | None:
+    """The id of cell ``cell_uuid`` (None for None); CellMappingNotFound."""
     if cell_uuid is None:
         return None
-    cell_id = await session.scalar(select(_Cell.id).where(_Cell.uuid == cell_uuid))
+    cell_id: int | None = await session.scalar(_CELL_ID, {"uuid": cell_uuid})
     if cell_id is None:
         raise CellMappingNotFound(uuid=cell_uuid)
     return cell_id
 
 
-def _to_domain(row: models.InstanceMapping, cell_uuid: str | None) -> InstanceMapping:
+def _to_domain(row: CoreRow) -> InstanceMapping:
+    """The ``InstanceMapping`` of a row of :data:`_SELECT`."""
     mapping = InstanceMapping(
         id=row.id,
         instance_uuid=row.instance_uuid,
         project_id=row.project_id,
         user_id=row.user_id,
-        cell_uuid=cell_uuid,
+        cell_uuid=row.cell_uuid,
         queued_for_delete=bool(row.queued_for_delete),
         created_at=row.created_at,
     )

@@ -1,20 +1,26 @@
-"""Request specs (API database): what the scheduler is asked for each instance (JSON)."""
+"""Request specs (API database): what the scheduler is asked for each instance (JSON).
+
+Core statements built once: a spec is written and read for every server booted.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import orjson
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from novalite.db.core import core_table, insert_into
 from novalite.db.engine import Database
 from novalite.db.models import api as models
 from novalite.db.models.base import utcnow
 from novalite.domain.request_spec import RequestSpec
 from novalite.errors import DBDuplicateEntry, RequestSpecNotFound
 
-_Row = models.RequestSpec
+S = core_table(models.RequestSpec)
+_SPEC_OF = select(S.c.spec).where(S.c.instance_uuid == bindparam("instance_uuid"))
+_REPLACE = update(S).where(S.c.instance_uuid == bindparam("b_instance_uuid"))
 
 
 class RequestSpecRepository:
@@ -29,15 +35,14 @@ class RequestSpecRepository:
         uuid = spec.instance_uuid
 
         async def replace(session: AsyncSession) -> bool:
-            result = await session.execute(
-                update(_Row)
-                .where(_Row.instance_uuid == uuid)
-                .values(spec=text, updated_at=utcnow())
-            )
+            params = {"b_instance_uuid": uuid, "spec": text, "updated_at": utcnow()}
+            result = await session.execute(_REPLACE, params)
             return bool(getattr(result, "rowcount", 0))
 
         async def insert(session: AsyncSession) -> None:
-            session.add(_Row(instance_uuid=uuid, spec=text))
+            await session.execute(
+                insert_into(models.RequestSpec), {"instance_uuid": uuid, "spec": text}
+            )
 
         if not await self._db.write(replace):
             try:
@@ -51,9 +56,7 @@ class RequestSpecRepository:
         """The request spec of ``instance_uuid``, else RequestSpecNotFound."""
 
         async def query(session: AsyncSession) -> RequestSpec:
-            text = await session.scalar(
-                select(_Row.spec).where(_Row.instance_uuid == instance_uuid)
-            )
+            text = await session.scalar(_SPEC_OF, {"instance_uuid": instance_uuid})
             if text is None:
                 raise RequestSpecNotFound(instance_uuid=instance_uuid)
             spec = RequestSpec.from_primitive(orjson.loads(text))

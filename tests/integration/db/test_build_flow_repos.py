@@ -83,6 +83,22 @@ async def test_build_request_list_get_many_delete(db: Database) -> None:
     assert set(await repo.get_many([UUID_A, UUID_B])) == {UUID_B}
 
 
+async def test_build_request_save_instance(db: Database) -> None:
+    repo = BuildRequestRepository(db)
+    created = await repo.create(_build_request())
+    instance = (await repo.get(UUID_A)).instance
+    instance.display_name = "renamed"
+    saved = await repo.save_instance(instance)
+    assert saved.id == created.id and saved.changes() == {}
+    assert saved.instance.display_name == "renamed" and saved.instance.changes() == {}
+    assert saved.instance.created_at == created.created_at
+    assert await repo.get(UUID_A) == saved
+    assert await repo.save_instance(saved.instance) == saved
+    instance.uuid = MISSING
+    with pytest.raises(BuildRequestNotFound):
+        await repo.save_instance(instance)
+
+
 async def test_build_request_concurrent_delete_has_one_winner(db: Database) -> None:
     repo = BuildRequestRepository(db)
     await repo.create(_build_request())

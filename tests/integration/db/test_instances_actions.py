@@ -115,3 +115,51 @@ async def test_list_newest_first_with_marker_and_changes(db: Database, instance_
         "req-0",
     ]
     assert await repo.list("00000000-0000-0000-0000-00000000dead") == []
+
+
+async def test_event_finish_takes_the_newest_action_and_its_newest_unfinished_event(
+    db: Database, instance_uuid: str
+) -> None:
+    repo = InstanceActionRepository(db)
+    await repo.action_start(
+        InstanceAction(action="a", instance_uuid=instance_uuid, request_id="dup", start_time=T0)
+    )
+    await repo.event_start(instance_uuid, "dup", "e", "h0")
+    newest = await repo.action_start(
+        InstanceAction(
+            action="b",
+            instance_uuid=instance_uuid,
+            request_id="dup",
+            start_time=T0 + datetime.timedelta(seconds=1),
+        )
+    )
+    with pytest.raises(InstanceActionEventNotFound) as raised:
+        await repo.event_finish(instance_uuid, "dup", "e", "Success")
+    assert raised.value.kwargs == {"event": "e", "action_id": newest.id}
+
+    first = await repo.event_start(instance_uuid, "dup", "e", "h1")
+    second = await repo.event_start(instance_uuid, "dup", "e", "h2")
+    await repo.event_start(instance_uuid, "dup", "other", "h3")
+    assert first.action_id == second.action_id == newest.id
+    finished = await repo.event_finish(instance_uuid, "dup", "e", "Success")
+    assert (finished.id, finished.result, finished.host) == (second.id, "Success", "h2")
+    assert finished.finish_time is not None and finished.changes() == {}
+    failed = await repo.event_finish(
+        instance_uuid, "dup", "e", "error", traceback="tb", details="boom"
+    )
+    assert (failed.id, failed.result, failed.traceback, failed.details) == (
+        first.id,
+        "error",
+        "tb",
+        "boom",
+    )
+    again = await repo.event_finish(instance_uuid, "dup", "e", "Success")
+    assert again.id == second.id
+
+    got = await repo.get(instance_uuid, "dup")
+    assert (got.id, got.action, got.message) == (newest.id, "b", "Error")
+    assert [(e.event, e.result) for e in got.events] == [
+        ("other", None),
+        ("e", "Success"),
+        ("e", "error"),
+    ]
