@@ -14,6 +14,9 @@ Measured over real HTTP with the admin's token, after one warm-up server:
   ``GET /servers/{id}``;
 * the all-in-one's peak RSS (VmHWM of the process).
 
+``--py-spy FILE`` samples the all-in-one with py-spy (``--gil``, raw format) while the servers
+boot, for finding where its event loop spends the CPU.
+
     python bench/boot_servers.py --setup all-in-one --servers 1000
     python bench/boot_servers.py --setup distributed --servers 1000
 """
@@ -24,6 +27,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -124,6 +128,7 @@ async def run(
     servers: int,
     concurrency: int,
     cpu_pid: int | None = None,
+    py_spy: Path | None = None,
 ) -> None:
     headers = {**VERSION, "X-Auth-Token": await token(identity, password)}
     limits = httpx.Limits(max_connections=concurrency + 4)
@@ -166,12 +171,16 @@ async def run(
                 index = queue.get_nowait()
                 post_times.append(await create(f"bench-{index}"))
 
+        sampler = await _start_py_spy(cpu_pid, py_spy) if cpu_pid and py_spy else None
         cpu_before = main_thread_cpu_seconds(cpu_pid) if cpu_pid else 0.0
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         posted = time.perf_counter() - started
         errors = await _wait_active(client, servers + 1)
         elapsed = time.perf_counter() - started
+        if sampler:
+            sampler.send_signal(signal.SIGINT)
+            await asyncio.wait_for(sampler.wait(), 60)
         print(
             f"{servers} servers ACTIVE in {elapsed:.1f} s: {servers / elapsed:.1f} servers/s "
             f"(POSTs done after {posted:.1f} s; {errors} in ERROR)"
@@ -200,6 +209,17 @@ async def run(
             show.append(time.perf_counter() - t0)
             reply.raise_for_status()
         print(summary("GET /servers/{id}", show))
+
+
+async def _start_py_spy(pid: int, output: Path) -> asyncio.subprocess.Process:
+    """py-spy sampling process ``pid`` (GIL holder only) into ``output`` until SIGINT."""
+    command = ["record", "--pid", str(pid), "--gil", "--rate", "200"]
+    command += ["--format", "raw", "--output", str(output)]
+    sampler = await asyncio.create_subprocess_exec(
+        "py-spy", *command, stdout=asyncio.subprocess.DEVNULL
+    )
+    await asyncio.sleep(1)  # let it attach before the measured phase starts
+    return sampler
 
 
 async def _wait_active(client: httpx.AsyncClient, expected: int) -> int:
@@ -255,6 +275,7 @@ def main() -> None:
     parser.add_argument("--setup", choices=("all-in-one", "distributed"), default="all-in-one")
     parser.add_argument("--servers", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--py-spy", type=Path, metavar="FILE", help="profile the all-in-one's boot")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="novalite-bench-") as name:
         tmp = Path(name)
@@ -262,7 +283,10 @@ def main() -> None:
             with all_in_one(tmp) as (identity, compute, service):
                 password = yaml.safe_load((tmp / "data" / "credentials.yaml").read_text())["admin"]
                 pid = service.process.pid
-                asyncio.run(run(compute, identity, password, args.servers, args.concurrency, pid))
+                work = run(
+                    compute, identity, password, args.servers, args.concurrency, pid, args.py_spy
+                )
+                asyncio.run(work)
                 print(f"all-in-one peak RSS: {peak_rss_mb(service.process.pid):.0f} MB")
         else:
             run_distributed(tmp, args.servers, args.concurrency)
