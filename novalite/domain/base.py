@@ -168,11 +168,13 @@ class DomainObject:
     @classmethod
     def _build(cls, data: dict[str, Any], changes: typing.Iterable[str]) -> Self:
         coercers = _field_coercers(cls)
-        values = {
-            name: _coerce_field(coercers[name], value)
-            for name, value in data.items()
-            if name in coercers
-        }
+        values: dict[str, Any] = {}
+        for name, value in data.items():
+            coercer = coercers.get(name)
+            if coercer is None:  # a field of a newer minor version
+                continue
+            plain = value is None or coercer is _unchanged
+            values[name] = value if plain else coercer(value)
         obj = cls.from_fields(values)
         obj.__dict__["_changed"].update(c for c in changes if c in coercers)
         return obj
@@ -310,7 +312,7 @@ def _make_coercer(hint: Any) -> Callable[[Any], Any]:
         def sequence(value: Any) -> Any:
             if not isinstance(value, list):
                 return value
-            items = [None if v is None else item(v) for v in value]
+            items = value if item is _unchanged else [None if v is None else item(v) for v in value]
             return items if collection is list else collection(items)
 
         return sequence
@@ -319,7 +321,7 @@ def _make_coercer(hint: Any) -> Callable[[Any], Any]:
         member = _coercer(args[1] if len(args) == 2 else Any)
 
         def mapping(value: Any) -> Any:
-            if not isinstance(value, dict):
+            if not isinstance(value, dict) or member is _unchanged:
                 return value
             return {k: None if v is None else member(v) for k, v in value.items()}
 
