@@ -14,6 +14,7 @@ import httpx
 from starlette.types import ASGIApp
 
 from novalite import rpc
+from novalite.clients.asgi import AsgiClient
 from novalite.clients.config import service_session
 from novalite.clients.identity import PasswordAuth, PasswordCredentials
 from novalite.clients.placement import PlacementClient
@@ -116,9 +117,10 @@ def in_process_client(app: ASGIApp, stack: contextlib.AsyncExitStack) -> httpx.A
     """An HTTP client whose requests ``app`` answers in this process (closed with ``stack``).
 
     The all-in-one's services reach its built-in services this way: the same
-    requests, tokens and catalog as over the network, without a socket.
+    requests, tokens and catalog as over the network, without a socket
+    (see :mod:`novalite.clients.asgi`).
     """
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=30.0)
+    client = AsgiClient(app)
     stack.push_async_callback(client.aclose)
     return client
 
