@@ -13,12 +13,14 @@ import datetime
 from novalite.api import policies
 from novalite.api.common import last, limit_and_marker
 from novalite.api.wsgi import Call
-from novalite.db.repositories.instances import InstanceQuery
+from novalite.db.repositories.instances import REGEX_FIELDS, InstanceQuery
 from novalite.domain.states import VmState, states_from_status
 from novalite.errors import PolicyNotAuthorized, RequestInvalid
 
 PAGING_SORTING = frozenset({"sort_key", "sort_dir", "limit", "marker"})
 _TAG_FILTERS = ("tags", "tags-any", "not-tags", "not-tags-any")
+#: Query parameters nova filters with a regular expression, and the fields they search.
+_REGEX_PARAMS = {field: field for field in REGEX_FIELDS} | {"name": "display_name"}
 #: Sort keys accepted by the schema that nova ignores (before 2.73 ``locked`` too).
 IGNORED_SORT_KEYS = frozenset(
     {
@@ -162,7 +164,16 @@ def _filters(call: Call, opts: dict[str, list[str]], query: InstanceQuery) -> No
         raise RequestInvalid(
             "The value of changes-since must be less than or equal to changes-before."
         )
-    query.name = last(opts, "name")
+    for param, field in _REGEX_PARAMS.items():
+        pattern = last(opts, param)
+        if pattern is not None:
+            query.regex_filters[field] = pattern
+    for param in _TAG_FILTERS:
+        tags = last(opts, param)
+        if tags is not None:
+            setattr(
+                query, param.replace("-", "_"), [t.strip() for t in tags.split(",") if t.strip()]
+            )
     query.image_ref = last(opts, "image")
     query.flavor_id = last(opts, "flavor")
     query.reservation_id = last(opts, "reservation_id")

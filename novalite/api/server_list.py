@@ -12,7 +12,6 @@ import asyncio
 import dataclasses
 import datetime
 import logging
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +24,7 @@ from novalite.db.repositories.instances import (
     InstanceQuery,
     InstanceRepository,
     instance_sort_key,
+    regex_and_tag_filter,
 )
 from novalite.domain.cell import CellMapping
 from novalite.domain.instance import Instance
@@ -41,7 +41,7 @@ LOG = logging.getLogger(__name__)
 
 def build_request_filter(query: InstanceQuery) -> Callable[[Instance], bool]:
     """What :class:`InstanceQuery` selects, applied to the instance of a build request."""
-    pattern = re.compile(query.name) if query.name is not None else None
+    regexes_and_tags = regex_and_tag_filter(query)
     uuids = set(query.uuids) if query.uuids is not None else None
     vm_states = set(query.vm_states) if query.vm_states is not None else None
     task_states = set(query.task_states) if query.task_states is not None else None
@@ -63,7 +63,7 @@ def build_request_filter(query: InstanceQuery) -> Callable[[Instance], bool]:
             return False
         if any(getattr(instance, k) != v for k, v in exact.items()):
             return False
-        if pattern is not None and not pattern.search(instance.display_name or ""):
+        if not regexes_and_tags(instance):
             return False
         if vm_states is not None and instance.vm_state not in vm_states:
             return False

@@ -7,14 +7,16 @@ with ``uuid`` so that the order is total even across cells, where ids collide.
 
 from __future__ import annotations
 
+import datetime
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_
+from sqlalchemy import ColumnElement, Select, String, and_, exists, false, func, not_, or_
 
 from novalite.db.repositories._common import column_names
 from novalite.db.repositories._instance_rows import (
+    TAGS,
     I,
     T,
     base_select,
@@ -32,6 +34,18 @@ DEFAULT_SORT_KEYS = ("created_at", "id")
 _DIRECTIONS = frozenset({"asc", "desc"})
 _REGEX_SPECIALS = frozenset(".^$*+?{}[]\\|()")
 _NOT_SORTABLE = frozenset({"user_data", "key_data", "launched_on"})
+
+#: Fields nova filters with a regular expression searched in the value (the API's
+#: ``format: regex`` filters that are columns of an instance; ``name`` is display_name).
+REGEX_FIELDS = frozenset(
+    {
+        "access_ip_v4", "access_ip_v6", "config_drive", "created_at", "display_description",
+        "display_name", "hostname", "key_name", "launched_at", "locked_by", "power_state",
+        "progress", "terminated_at",
+    }
+)  # fmt: skip
+#: Those stored as text: a literal pattern is also a ``LIKE`` in SQL (the regex decides).
+_TEXT_FIELDS = frozenset(f for f in REGEX_FIELDS if isinstance(T.c[f].type, String))
 
 
 def sort_params(keys: list[str], dirs: list[str]) -> list[tuple[str, str]]:
@@ -53,14 +67,54 @@ def sort_params(keys: list[str], dirs: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def name_matcher(pattern: str | None) -> re.Pattern[str] | None:
-    """The compiled ``name`` filter (nova matches it anywhere in display_name)."""
-    if pattern is None:
+def regex_matchers(filters: Mapping[str, str]) -> dict[str, re.Pattern[str]]:
+    """The compiled regular-expression filters (field -> pattern); Invalid for a bad one."""
+    compiled: dict[str, re.Pattern[str]] = {}
+    for field, pattern in filters.items():
+        if field not in REGEX_FIELDS:
+            raise Invalid(reason=f"instances cannot be filtered on {field!r}")
+        try:
+            compiled[field] = re.compile(pattern)
+        except re.error as exc:
+            raise Invalid(reason=f"invalid {field} filter {pattern!r}: {exc}") from None
+    return compiled
+
+
+def regex_text(value: Any) -> str | None:
+    """A field's value as the regular expression sees it: as MySQL renders the column
+    (booleans 1/0, times ``YYYY-MM-DD HH:MM:SS`` in UTC); None (a SQL NULL) matches nothing."""
+    if value is None:
         return None
-    try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise Invalid(reason=f"invalid name filter {pattern!r}: {exc}") from None
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.UTC)
+        text: str = value.strftime("%Y-%m-%d %H:%M:%S")
+        return text
+    return str(value)
+
+
+def matches_regexes(instance: Instance, matchers: Mapping[str, re.Pattern[str]]) -> bool:
+    """True when every pattern is found in its field of ``instance``."""
+    for field, pattern in matchers.items():
+        text = regex_text(getattr(instance, field))
+        if text is None or not pattern.search(text):
+            return False
+    return True
+
+
+def matches_tags(instance: Instance, query: InstanceQuery) -> bool:
+    """nova's tag filters: all of ``tags``, one of ``tags_any``, not all of ``not_tags``,
+    none of ``not_tags_any``."""
+    tags = set(instance.tags)
+    if query.tags and not tags.issuperset(query.tags):
+        return False
+    if query.tags_any and not tags.intersection(query.tags_any):
+        return False
+    if query.not_tags and tags.issuperset(query.not_tags):
+        return False
+    return not (query.not_tags_any and tags.intersection(query.not_tags_any))
 
 
 def conditions(query: InstanceQuery) -> list[ColumnElement[bool]]:
@@ -97,9 +151,25 @@ def conditions(query: InstanceQuery) -> list[ColumnElement[bool]]:
         clauses.append(changed >= query.changes_since)
     if query.changes_before is not None:
         clauses.append(changed <= query.changes_before)
-    if query.name is not None and not _REGEX_SPECIALS.intersection(query.name):
-        literal = query.name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        clauses.append(T.c.display_name.like(f"%{literal}%", escape="\\"))
+    for field, pattern in query.regex_filters.items():
+        if field in _TEXT_FIELDS and not _REGEX_SPECIALS.intersection(pattern):
+            literal = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            clauses.append(T.c[field].like(f"%{literal}%", escape="\\"))
+    clauses.extend(_tag_conditions(query))
+    return clauses
+
+
+def _has_tag(tag: str) -> ColumnElement[bool]:
+    return exists().where(TAGS.c.resource_id == T.c.uuid, TAGS.c.tag == tag)
+
+
+def _tag_conditions(query: InstanceQuery) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = [_has_tag(tag) for tag in query.tags or ()]
+    if query.tags_any:
+        clauses.append(or_(*(_has_tag(tag) for tag in query.tags_any)))
+    if query.not_tags:
+        clauses.append(not_(and_(*(_has_tag(tag) for tag in query.not_tags))))
+    clauses.extend(not_(_has_tag(tag)) for tag in query.not_tags_any or ())
     return clauses
 
 
@@ -147,13 +217,13 @@ def _beyond(column: Any, value: Any, direction: str) -> ColumnElement[bool] | No
 
 def python_filter(query: InstanceQuery) -> Callable[[Instance], bool] | None:
     """A predicate on instances for what SQL does not filter, or None if SQL did it all."""
-    matcher = name_matcher(query.name)
+    matchers = regex_matchers(query.regex_filters)
     flavor_id = query.flavor_id
-    if matcher is None and flavor_id is None:
+    if not matchers and flavor_id is None:
         return None
 
     def accept(instance: Instance) -> bool:
-        if matcher is not None and not matcher.search(instance.display_name or ""):
+        if not matches_regexes(instance, matchers):
             return False
         if flavor_id is not None:
             return instance.flavor is not None and instance.flavor.flavorid == flavor_id

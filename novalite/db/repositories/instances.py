@@ -57,7 +57,15 @@ from novalite.errors import (
     UnexpectedVMState,
 )
 
-__all__ = ["InstanceQuery", "InstanceRepository", "instance_sort_key"]
+__all__ = [
+    "REGEX_FIELDS",
+    "InstanceQuery",
+    "InstanceRepository",
+    "instance_sort_key",
+    "regex_and_tag_filter",
+]
+
+REGEX_FIELDS = listing.REGEX_FIELDS
 
 _DELETING = "deleting"
 _CAS_ATTEMPTS = 3
@@ -67,7 +75,10 @@ _CAS_ATTEMPTS = 3
 class InstanceQuery:
     """What :meth:`InstanceRepository.list` selects, in which order, from where.
 
-    ``name`` is a regular expression searched in display_name. With
+    ``regex_filters`` maps fields to regular expressions searched in their values
+    (nova's non-exact filters; the API's ``name`` is display_name); the tag lists are
+    nova's tag filters (all of ``tags``, any of ``tags_any``, not all of ``not_tags``,
+    none of ``not_tags_any``). With
     ``changes_since``/``changes_before`` deleted rows are included unless
     ``deleted`` is True (deleted only). The order is completed with nova's
     defaults (``created_at``, ``id``) and ``uuid``; ``after`` is the marker
@@ -79,7 +90,11 @@ class InstanceQuery:
     project_id: str | None = None
     user_id: str | None = None
     uuids: Collection[str] | None = None
-    name: str | None = None
+    regex_filters: dict[str, str] = dataclasses.field(default_factory=dict)
+    tags: list[str] | None = None
+    tags_any: list[str] | None = None
+    not_tags: list[str] | None = None
+    not_tags_any: list[str] | None = None
     vm_states: Collection[str] | None = None
     task_states: Collection[str | None] | None = None
     host: str | None = None
@@ -106,6 +121,17 @@ def instance_sort_key(query: InstanceQuery) -> Callable[[Instance], Any]:
     Merging the pages of several cells: ``sorted(a + b, key=instance_sort_key(query))``.
     """
     return listing.sort_key(query)
+
+
+def regex_and_tag_filter(query: InstanceQuery) -> Callable[[Instance], bool]:
+    """The regular-expression and tag filters of ``query`` as a predicate, for instances
+    that are not in a cell yet (build requests); Invalid for a bad pattern."""
+    matchers = listing.regex_matchers(query.regex_filters)
+
+    def accept(instance: Instance) -> bool:
+        return listing.matches_regexes(instance, matchers) and listing.matches_tags(instance, query)
+
+    return accept
 
 
 class InstanceRepository:

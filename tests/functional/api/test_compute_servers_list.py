@@ -209,3 +209,29 @@ async def test_detail_of_a_thousand_servers_is_fast(servers_env: ServersEnv) -> 
         assert len(r.json()["servers"]) == 1000
     # Target: 150 ms (p50 measured ~70 ms on a busy 2-CPU host); the bound leaves room.
     assert statistics.median(timings) < 0.3, timings
+
+
+async def test_tag_and_regex_filters_on_build_requests_and_cells(env: ServersEnv) -> None:
+    names = {}
+    for name, tags in (("a", ["x", "y"]), ("b", ["y"]), ("c", [])):
+        created = await create(env, version="2.52", name=name, tags=tags, networks="none")
+        names[name] = created["server"]["id"]
+    await env.schedule(names["a"], power_state=1)
+    await env.schedule(names["c"], power_state=4)
+
+    async def listed(query: str, version: str = "2.83") -> str:
+        r = await env.client.get(f"/v2.1/servers?{query}", headers=headers(MEMBER, version))
+        assert r.status_code == 200, r.text
+        ids = {s["id"] for s in r.json()["servers"]}
+        return "".join(n for n in sorted(names) if names[n] in ids)
+
+    assert await listed("tags=x,y") == "a"
+    assert await listed("tags=y") == "ab"
+    assert await listed("tags-any=x,nope") == "a"
+    assert await listed("not-tags=x,y") == "bc"
+    assert await listed("not-tags-any=x") == "bc"
+    assert await listed("tags=x", version="2.25") == "abc"  # not a filter before 2.26
+    assert await listed("power_state=4") == "c"
+    assert await listed("power_state=4", version="2.82") == "abc"  # admin-only before 2.83
+    r = await env.client.get("/v2.1/servers?key_name=(", headers=headers(MEMBER, "2.83"))
+    assert r.status_code == 400

@@ -296,10 +296,10 @@ async def test_list_filters(repo: InstanceRepository) -> None:
 
     assert await uuids() == {a.uuid, b.uuid, c.uuid}
     assert await uuids(project_id="p1") == {a.uuid, c.uuid}
-    assert await uuids(name="web") == {a.uuid, b.uuid}
-    assert await uuids(name="^web-[2-9]$") == {b.uuid}
-    assert await uuids(name="b_") == {c.uuid}
-    assert await uuids(name="b%") == set()
+    assert await uuids(regex_filters={"display_name": "web"}) == {a.uuid, b.uuid}
+    assert await uuids(regex_filters={"display_name": "^web-[2-9]$"}) == {b.uuid}
+    assert await uuids(regex_filters={"display_name": "b_"}) == {c.uuid}
+    assert await uuids(regex_filters={"display_name": "b%"}) == set()
     assert await uuids(host="h1") == {a.uuid}
     assert await uuids(vm_states=["active"]) == {a.uuid}
     assert await uuids(task_states=[None]) == {a.uuid, c.uuid}
@@ -308,11 +308,38 @@ async def test_list_filters(repo: InstanceRepository) -> None:
     assert await uuids(locked=False) == {b.uuid, c.uuid}
     assert await uuids(availability_zone="az1") == {c.uuid}
     assert await uuids(uuids=[a.uuid, c.uuid]) == {a.uuid, c.uuid}
-    assert await uuids(flavor_id="1", name="web", limit=1) in ({a.uuid}, {b.uuid})
+    web = {"display_name": "web"}
+    assert await uuids(flavor_id="1", regex_filters=web, limit=1) in ({a.uuid}, {b.uuid})
     with pytest.raises(Invalid):
         await repo.list(InstanceQuery(sort_keys=["nope"], sort_dirs=["asc"]))
     with pytest.raises(Invalid):
-        await repo.list(InstanceQuery(name="("))
+        await repo.list(InstanceQuery(regex_filters={"display_name": "("}))
+
+
+async def test_list_regex_and_tag_filters(repo: InstanceRepository) -> None:
+    launched = datetime.datetime(2026, 3, 4, 5, 6, 7, tzinfo=datetime.UTC)
+    a = await repo.create(
+        _instance("a", key_name="key-prod", power_state=1, launched_at=launched, tags=["x", "y"])
+    )
+    b = await repo.create(_instance("b", key_name="dev", power_state=4, tags=["y"]))
+    c = await repo.create(_instance("c", hostname="c-host"))
+
+    async def uuids(**kw: Any) -> set[str]:
+        return {i.uuid for i in await repo.list(InstanceQuery(**kw))}
+
+    assert await uuids(regex_filters={"key_name": "prod"}) == {a.uuid}
+    assert await uuids(regex_filters={"key_name": "^(dev|key-)"}) == {a.uuid, b.uuid}
+    assert await uuids(regex_filters={"power_state": "^4$"}) == {b.uuid}
+    assert await uuids(regex_filters={"launched_at": "^2026-03-04 05:06"}) == {a.uuid}
+    assert await uuids(regex_filters={"hostname": "host", "key_name": "x"}) == set()
+    assert await uuids(tags=["x", "y"]) == {a.uuid}
+    assert await uuids(tags=["y"]) == {a.uuid, b.uuid}
+    assert await uuids(tags_any=["x", "nope"]) == {a.uuid}
+    assert await uuids(not_tags=["x", "y"]) == {b.uuid, c.uuid}
+    assert await uuids(not_tags_any=["x", "nope"]) == {b.uuid, c.uuid}
+    assert await uuids(tags=["y"], not_tags_any=["x"], limit=5) == {b.uuid}
+    with pytest.raises(Invalid):
+        await repo.list(InstanceQuery(regex_filters={"user_data": "."}))
 
 
 async def test_list_changes_since_includes_deleted(repo: InstanceRepository) -> None:
@@ -425,7 +452,7 @@ async def test_list_runs_one_query_per_table(sqlite_db: Database) -> None:
     assert listed[0].system_metadata == {"s": "v"}
 
     statements.clear()
-    await repo.list(InstanceQuery(name="vm1", limit=5))
+    await repo.list(InstanceQuery(regex_filters={"display_name": "vm1"}, limit=5))
     assert statements.count("SELECT") == 3
 
 
