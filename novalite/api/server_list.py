@@ -27,7 +27,7 @@ from novalite.db.repositories.instances import (
     regex_and_tag_filter,
 )
 from novalite.domain.cell import CellMapping
-from novalite.domain.instance import Instance
+from novalite.domain.instance import Instance, InstanceMapping
 from novalite.errors import (
     BuildRequestNotFound,
     CellMappingNotFound,
@@ -94,6 +94,15 @@ def _naive(value: datetime.datetime | None) -> datetime.datetime | None:
     return value
 
 
+@dataclasses.dataclass
+class ServerPage:
+    """A page of servers: ``unavailable`` are the mappings of servers whose cell did not
+    answer (listed before ``instances``; only when asked for, see :meth:`ServerLister.page`)."""
+
+    instances: list[Instance]
+    unavailable: list[InstanceMapping] = dataclasses.field(default_factory=list)
+
+
 class ServerLister:
     """Lists servers of the API database's build requests and of every cell."""
 
@@ -101,19 +110,44 @@ class ServerLister:
         self._db = api_db
         self._cells = cells
 
-    async def page(self, query: InstanceQuery, marker: str | None = None) -> list[Instance]:
-        """Servers matching ``query`` after ``marker`` (MarkerNotFound), at most ``query.limit``."""
+    async def page(
+        self, query: InstanceQuery, marker: str | None = None, *, unavailable: bool = False
+    ) -> ServerPage:
+        """Servers matching ``query`` after ``marker`` (MarkerNotFound), at most ``query.limit``.
+
+        With ``unavailable`` (2.69), the page also names, first and within the limit, the
+        servers of the query's project (every project without one) in cells that did not
+        answer, from their mappings: nova's minimal records, unfiltered and unsorted.
+        """
         order = instance_sort_key(query)  # Invalid (400) for a bad sort key or direction
         cells = await self._cells.cells()
         if marker is not None:
             query = dataclasses.replace(query, after=await self._marker(marker, cells))
-        from_cells, pending = await asyncio.gather(
+        (from_cells, down), pending = await asyncio.gather(
             self._from_cells(cells, query), self._build_requests(query, order)
         )
         seen = {instance.uuid for instance in from_cells}
         merged = from_cells + [i for i in pending if i.uuid not in seen]
         merged.sort(key=order)
-        return merged if query.limit is None else merged[: query.limit]
+        instances = merged if query.limit is None else merged[: query.limit]
+        if not unavailable or not down:
+            return ServerPage(instances)
+        room = None if query.limit is None else query.limit - len(instances)
+        return ServerPage(instances, await self._in_down_cells(down, query.project_id, room))
+
+    async def _in_down_cells(
+        self, cells: list[CellMapping], project_id: str | None, limit: int | None
+    ) -> list[InstanceMapping]:
+        found: list[InstanceMapping] = []
+        mappings = InstanceMappingRepository(self._db)
+        for cell in cells:
+            if limit is not None and limit <= 0:
+                break
+            listed = await mappings.list_in_cell(cell.uuid, project_id, limit)
+            found.extend(listed)
+            if limit is not None:
+                limit -= len(listed)
+        return found
 
     async def _marker(self, marker: str, cells: list[CellMapping]) -> Instance:
         if not is_uuid(marker):
@@ -137,19 +171,24 @@ class ServerLister:
         except (InstanceNotFound, CellMappingNotFound):
             raise MarkerNotFound(marker=marker) from None
 
-    async def _from_cells(self, cells: list[CellMapping], query: InstanceQuery) -> list[Instance]:
+    async def _from_cells(
+        self, cells: list[CellMapping], query: InstanceQuery
+    ) -> tuple[list[Instance], list[CellMapping]]:
+        """The instances of the cells that answered, and the cells that did not."""
         results = await asyncio.gather(
             *(self._from_cell(cell, query) for cell in cells), return_exceptions=True
         )
         found: list[Instance] = []
+        down: list[CellMapping] = []
         for cell, result in zip(cells, results, strict=True):
             if isinstance(result, BaseException):
                 if not isinstance(result, Exception):
                     raise result
                 LOG.warning("Cell %s (%s) is not responding: %s", cell.uuid, cell.name, result)
+                down.append(cell)
                 continue
             found.extend(result)
-        return found
+        return found, down
 
     async def _from_cell(self, cell: CellMapping, query: InstanceQuery) -> list[Instance]:
         repo = InstanceRepository(self._cells.database(cell), cell.uuid)

@@ -6,18 +6,38 @@ import dataclasses
 import uuid as uuidlib
 
 from novalite.api.cells import CellRouter
+from novalite.api_common.microversion import Version
 from novalite.db.engine import Database
 from novalite.db.repositories.build_requests import BuildRequestRepository
 from novalite.db.repositories.instance_mappings import InstanceMappingRepository
 from novalite.db.repositories.instances import InstanceRepository
 from novalite.domain.cell import CellMapping
+from novalite.domain.flavor import Flavor
 from novalite.domain.instance import Instance, InstanceMapping
+from novalite.domain.request_spec import RequestSpec
 from novalite.errors import (
     BuildRequestNotFound,
     CellMappingNotFound,
+    DBError,
     InstanceMappingNotFound,
     InstanceNotFound,
+    NovaliteError,
 )
+
+#: From this microversion a server whose cell does not answer is shown from what the API
+#: database knows of it (status UNKNOWN) instead of failing the request.
+DOWN_CELL_RECORDS = Version(2, 69)
+
+
+class CellUnavailable(NovaliteError):
+    """The server's cell database did not answer (500, as nova, before 2.69)."""
+
+    code = "novalite.api.cell_unavailable"
+    msg_fmt = "Cell {cell_uuid} is not responding, hence instance info is not available."
+
+    def __init__(self, mapping: InstanceMapping) -> None:
+        super().__init__(cell_uuid=mapping.cell_uuid)
+        self.mapping = mapping
 
 
 @dataclasses.dataclass
@@ -64,8 +84,36 @@ async def find_server(
     except CellMappingNotFound:
         raise InstanceNotFound(instance_id=uuid) from None
     repo = InstanceRepository(cells.database(cell), cell.uuid)
-    instance = await repo.get(uuid, with_fault=with_fault)
+    try:
+        instance = await repo.get(uuid, with_fault=with_fault)
+    except DBError as exc:
+        raise CellUnavailable(mapping) from exc
     return Located(instance, mapping, cell)
+
+
+def partial_instance(mapping: InstanceMapping, spec: RequestSpec) -> Instance:
+    """What the API database knows of a server whose cell does not answer: owner and
+    creation time from its mapping, flavor, image and zone from its request spec."""
+    flavor = Flavor(
+        flavorid=spec.flavor_id or "",
+        name=spec.flavor_name or "",
+        memory_mb=spec.memory_mb,
+        vcpus=spec.vcpus,
+        root_gb=spec.root_gb,
+        ephemeral_gb=spec.ephemeral_gb,
+        swap=spec.swap,
+        extra_specs=dict(spec.extra_specs),
+    )
+    return Instance(
+        uuid=mapping.instance_uuid,
+        project_id=mapping.project_id,
+        user_id=spec.user_id or mapping.user_id,
+        created_at=mapping.created_at,
+        flavor=flavor,
+        image_ref=spec.image_id,
+        availability_zone=spec.availability_zone,
+        power_state=0,
+    )
 
 
 async def _reread(mappings: InstanceMappingRepository, uuid: str) -> InstanceMapping:

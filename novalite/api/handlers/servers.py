@@ -18,8 +18,14 @@ from novalite.api.server_create import (
     generate_password,
 )
 from novalite.api.server_delete import ServerDeleter
-from novalite.api.server_list import ServerLister
-from novalite.api.server_lookup import Located, find_server
+from novalite.api.server_list import ServerLister, ServerPage
+from novalite.api.server_lookup import (
+    DOWN_CELL_RECORDS,
+    CellUnavailable,
+    Located,
+    find_server,
+    partial_instance,
+)
 from novalite.api.server_ops import check_lock
 from novalite.api.views.servers import ServerView
 from novalite.api.views.servers_extra import host_statuses_of, server_groups_of
@@ -27,14 +33,18 @@ from novalite.api.wsgi import Call, empty_response, json_response, next_link
 from novalite.api_common.microversion import Version
 from novalite.db.repositories.build_requests import BuildRequestRepository
 from novalite.db.repositories.instances import InstanceRepository
+from novalite.db.repositories.request_specs import RequestSpecRepository
+from novalite.domain.instance import InstanceMapping
 from novalite.errors import (
     BuildRequestNotFound,
     FlavorNotFound,
     InstanceGroupNotFound,
+    InstanceNotFound,
     MarkerNotFound,
     NovaliteError,
     PolicyNotAuthorized,
     RequestInvalid,
+    RequestSpecNotFound,
 )
 
 _MODULE = "servers"
@@ -134,24 +144,28 @@ async def _list(call: Call, *, detail: bool) -> Response:
     handler = "detail" if detail else "index"
     params = call.query(_schema(handler, "query", call.version))
     parsed = server_filters.parse(call, params, detail=detail)
-    instances = []
+    page = ServerPage([])
     if parsed.query is not None:
         parsed.query.with_faults = detail
         lister = ServerLister(call.deps.db, cells_of(call))
         try:
-            instances = await lister.page(parsed.query, parsed.marker)
+            page = await lister.page(
+                parsed.query, parsed.marker, unavailable=call.version >= DOWN_CELL_RECORDS
+            )
         except MarkerNotFound:
             raise RequestInvalid(f"marker [{parsed.marker}] not found") from None
     view = ServerView.for_call(call)
+    instances = page.instances
+    servers = [view.unavailable(m, detail=detail) for m in page.unavailable]
     if detail:
         statuses = await host_statuses_of(call, view, instances)
-        servers = [view.detail(i, host_status=statuses.get(i.uuid)) for i in instances]
+        servers += [view.detail(i, host_status=statuses.get(i.uuid)) for i in instances]
     else:
-        servers = [view.basic(i) for i in instances]
+        servers += [view.basic(i) for i in instances]
     body: dict[str, Any] = {"servers": servers}
-    if instances and len(instances) >= parsed.limit:
+    if servers and len(servers) >= parsed.limit:
         path = "servers/detail" if detail else "servers"
-        body["servers_links"] = next_link(call, path, instances[-1].uuid)
+        body["servers_links"] = next_link(call, path, servers[-1]["id"])
     return Response(orjson.dumps(body), media_type="application/json")
 
 
@@ -168,9 +182,28 @@ async def detail(call: Call) -> Response:
 async def show(call: Call) -> Response:
     """``GET /servers/{server_id}``."""
     call.query(_schema("show", "query", call.version))
-    located = await locate(call, with_fault=True)
+    try:
+        located = await locate(call, with_fault=True)
+    except CellUnavailable as down:
+        if call.version < DOWN_CELL_RECORDS:
+            raise
+        return json_response({"server": await _render_unavailable(call, down.mapping)})
     call.authorize(policies.SERVERS % "show", {"project_id": located.instance.project_id})
     return json_response({"server": await render(call, located)})
+
+
+async def _render_unavailable(call: Call, mapping: InstanceMapping) -> dict[str, Any]:
+    """2.69's partial server of a cell that does not answer: what its mapping and its
+    request spec say."""
+    call.authorize(policies.SERVERS % "show", {"project_id": mapping.project_id})
+    try:
+        spec = await RequestSpecRepository(call.deps.db).get(mapping.instance_uuid)
+    except RequestSpecNotFound:
+        raise InstanceNotFound(instance_id=mapping.instance_uuid) from None
+    instance = partial_instance(mapping, spec)
+    view = ServerView.for_call(call, instance.project_id)
+    groups = await server_groups_of(call, instance) if call.version >= (2, 71) else None
+    return view.unavailable_detail(instance, server_groups=groups)
 
 
 async def render(call: Call, located: Located, *, full: bool = True) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from novalite.api import policies
 from novalite.api.wsgi import Call
-from novalite.domain.instance import Instance, InstanceFault
+from novalite.domain.instance import Instance, InstanceFault, InstanceMapping
 from novalite.domain.states import status_from_state
 
 #: Statuses whose server shows its newest fault.
@@ -27,6 +27,8 @@ PROGRESS_STATUSES = frozenset(
 #: ``[DEFAULT] instance_name_template``.
 INSTANCE_NAME_TEMPLATE = "instance-%08x"
 DEFAULT_AZ = "nova"
+#: The status (and zone) of a server whose cell does not answer.
+UNKNOWN = "UNKNOWN"
 
 
 def isotime(value: datetime.datetime | None) -> str | None:
@@ -115,6 +117,37 @@ class ServerView:
             "name": instance.display_name or "",
             "links": self.links("servers", instance.uuid),
         }
+
+    def unavailable(self, mapping: InstanceMapping, *, detail: bool) -> dict[str, Any]:
+        """A listed server whose cell does not answer (2.69): id, status UNKNOWN and links;
+        in details also its project and creation time."""
+        body: dict[str, Any] = {"id": mapping.instance_uuid, "status": UNKNOWN}
+        if detail:
+            body["tenant_id"] = mapping.project_id
+            body["created"] = isotime(mapping.created_at)
+        body["links"] = self.links("servers", mapping.instance_uuid)
+        return body
+
+    def unavailable_detail(
+        self, instance: Instance, *, server_groups: list[str] | None = None
+    ) -> dict[str, Any]:
+        """A shown server whose cell does not answer (2.69), from
+        :func:`~novalite.api.server_lookup.partial_instance`."""
+        body: dict[str, Any] = {
+            "id": instance.uuid,
+            "status": UNKNOWN,
+            "tenant_id": instance.project_id,
+            "user_id": instance.user_id,
+            "created": isotime(instance.created_at),
+            "image": self._image(instance),
+            "flavor": self._flavor(instance),
+            "OS-EXT-AZ:availability_zone": instance.availability_zone or UNKNOWN,
+            "OS-EXT-STS:power_state": instance.power_state,
+            "links": self.links("servers", instance.uuid),
+        }
+        if server_groups is not None and self.call.version >= (2, 71):
+            body["server_groups"] = server_groups
+        return body
 
     def detail(
         self,

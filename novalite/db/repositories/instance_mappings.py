@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from novalite.db.core import CoreRow, core_table, insert_into
@@ -78,6 +78,26 @@ class InstanceMappingRepository:
                 for row in await session.execute(_BY_UUIDS, {"uuids": part}):
                     found[row.instance_uuid] = _to_domain(row)
             return found
+
+        return await self._db.read(query)
+
+    async def list_in_cell(
+        self, cell_uuid: str, project_id: str | None, limit: int | None = None
+    ) -> list[InstanceMapping]:
+        """The mappings to cell ``cell_uuid`` not queued for delete (of ``project_id``
+        only, unless None), newest first, at most ``limit``."""
+        stmt = _SELECT.where(
+            CELLS.c.uuid == cell_uuid,
+            or_(M.c.queued_for_delete.is_(False), M.c.queued_for_delete.is_(None)),
+        )
+        if project_id is not None:
+            stmt = stmt.where(M.c.project_id == project_id)
+        stmt = stmt.order_by(M.c.created_at.desc(), M.c.id.desc())
+        if limit is not None:
+            stmt = stmt.limit(limit)
+
+        async def query(session: AsyncSession) -> list[InstanceMapping]:
+            return [_to_domain(row) for row in await session.execute(stmt)]
 
         return await self._db.read(query)
 

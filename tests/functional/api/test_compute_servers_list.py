@@ -10,12 +10,14 @@ import time
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 
 from novalite.domain.flavor import Flavor
 from novalite.domain.instance import Instance
 from tests.functional.api.conftest import ADMIN, MEMBER, OTHER, ServersEnv, headers
 from tests.functional.api.test_compute_servers import IMAGE, create, make_flavor
+from tests.functional.api.test_compute_servers_schemas import check_schema
 
 
 @pytest.fixture
@@ -235,3 +237,42 @@ async def test_tag_and_regex_filters_on_build_requests_and_cells(env: ServersEnv
     assert await listed("power_state=4", version="2.82") == "abc"  # admin-only before 2.83
     r = await env.client.get("/v2.1/servers?key_name=(", headers=headers(MEMBER, "2.83"))
     assert r.status_code == 400
+
+
+async def test_down_cell_gives_minimal_records_from_2_69(env: ServersEnv) -> None:
+    names = await _spread(env)
+    await env.db(env.cell1).dispose()
+    path = pathlib.Path(env.cell1.database_connection.removeprefix("sqlite:///"))
+    await asyncio.to_thread(path.unlink)
+    down = {names["a"], names["b"]}
+
+    async def get(url: str, version: str) -> httpx.Response:
+        return await env.client.get(f"/v2.1/{url}", headers=headers(MEMBER, version))
+
+    r = await get("servers", "2.68")
+    assert {s["id"] for s in r.json()["servers"]} == {names[n] for n in "cde"}
+    for handler, url in (("index", "servers"), ("detail", "servers/detail")):
+        r = await get(url, "2.69")
+        assert r.status_code == 200, r.text
+        check_schema(r, "servers", f"ServersController.{handler}", "2.69")
+        servers = r.json()["servers"]
+        assert {s["id"] for s in servers[:2]} == down  # the unreachable cell's come first
+        assert {s["status"] for s in servers[:2]} == {"UNKNOWN"}
+        assert len(servers) == 5
+    r = await get("servers?limit=4", "2.69")  # room for one of the two, the newest
+    assert [s["id"] for s in r.json()["servers"]][:1] == [names["b"]]
+    assert len(r.json()["servers"]) == 4
+    r = await get(f"servers/{names['a']}", "2.69")
+    assert r.status_code == 200, r.text
+    check_schema(r, "servers", "ServersController.show", "2.69")
+    server = r.json()["server"]
+    assert (server["status"], server["OS-EXT-AZ:availability_zone"]) == ("UNKNOWN", "UNKNOWN")
+    assert server["flavor"]["original_name"] and server["image"]["id"] == IMAGE
+    r = await get(f"servers/{names['a']}", "2.71")
+    check_schema(r, "servers", "ServersController.show", "2.71")
+    assert r.json()["server"]["server_groups"] == []
+    r = await get(f"servers/{names['a']}", "2.68")
+    assert r.status_code == 500
+    assert r.json()["computeFault"]["message"].startswith("Unexpected API Error.")
+    r = await get(f"servers/{names['c']}", "2.69")  # cell0 still answers
+    assert r.json()["server"]["status"] == "ERROR"

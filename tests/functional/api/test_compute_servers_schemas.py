@@ -18,7 +18,8 @@ VERSIONS = ["2.1", "2.3", "2.9", "2.16", "2.19", "2.26", "2.47", "2.63", "2.71",
             "2.85"]  # fmt: skip
 
 
-def _check(response: httpx.Response, module: str, handler: str, version: str) -> None:
+def check_schema(response: httpx.Response, module: str, handler: str, version: str) -> None:
+    """``response``'s body matches nova's response schema of ``handler`` at ``version``."""
     found = handler_schema(module, handler, "response_body", Version.parse(version))
     assert found is not None, (handler, version)
     body: Any = response.json() if response.content else None
@@ -37,7 +38,7 @@ async def test_servers_responses_match_schemas(servers_env: ServersEnv, version:
 
     def servers(handler: str, response: httpx.Response) -> None:
         assert response.is_success, response.text
-        _check(response, "servers", f"ServersController.{handler}", version)
+        check_schema(response, "servers", f"ServersController.{handler}", version)
 
     created = []
     for name in ("active", "error", "pending"):
@@ -78,4 +79,4 @@ async def test_servers_responses_match_schemas(servers_env: ServersEnv, version:
         f"/v2.1/servers/{failed}/action", json={"forceDelete": None}, headers=member
     )
     assert r.status_code == 202
-    _check(r, "deferred_delete", "DeferredDeleteController._force_delete", version)
+    check_schema(r, "deferred_delete", "DeferredDeleteController._force_delete", version)

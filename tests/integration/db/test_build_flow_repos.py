@@ -380,3 +380,24 @@ async def test_server_group_list_and_delete(db: Database) -> None:
     with pytest.raises(InstanceGroupNotFound):
         await repo.delete(made[0].uuid)
     assert await repo.get_by_instance(UUID_A) is None
+
+
+async def test_mappings_in_a_cell_newest_first_without_queued_deletes(db: Database) -> None:
+    cell = await _cell(db)
+    mappings = InstanceMappingRepository(db)
+    uuids = [f"cccccccc-0000-0000-0000-00000000000{n}" for n in range(4)]
+    for n, uuid in enumerate(uuids):  # created in this order (same second: id decides)
+        project = "p2" if n == 3 else "p1"
+        await mappings.create(
+            InstanceMapping(instance_uuid=uuid, project_id=project, cell_uuid=cell.uuid)
+        )
+    await mappings.create(InstanceMapping(instance_uuid=UUID_A, project_id="p1"))
+    await mappings.set_queued_for_delete(uuids[1])
+
+    listed = await mappings.list_in_cell(cell.uuid, "p1")
+    assert [m.instance_uuid for m in listed] == [uuids[2], uuids[0]]
+    assert [m.instance_uuid for m in await mappings.list_in_cell(cell.uuid, None, 2)] == [
+        uuids[3],
+        uuids[2],
+    ]
+    assert await mappings.list_in_cell(MISSING, None) == []
