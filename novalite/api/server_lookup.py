@@ -12,7 +12,6 @@ from novalite.db.repositories.build_requests import BuildRequestRepository
 from novalite.db.repositories.instance_mappings import InstanceMappingRepository
 from novalite.db.repositories.instances import InstanceRepository
 from novalite.domain.cell import CellMapping
-from novalite.domain.flavor import Flavor
 from novalite.domain.instance import Instance, InstanceMapping
 from novalite.domain.request_spec import RequestSpec
 from novalite.errors import (
@@ -94,22 +93,12 @@ async def find_server(
 def partial_instance(mapping: InstanceMapping, spec: RequestSpec) -> Instance:
     """What the API database knows of a server whose cell does not answer: owner and
     creation time from its mapping, flavor, image and zone from its request spec."""
-    flavor = Flavor(
-        flavorid=spec.flavor_id or "",
-        name=spec.flavor_name or "",
-        memory_mb=spec.memory_mb,
-        vcpus=spec.vcpus,
-        root_gb=spec.root_gb,
-        ephemeral_gb=spec.ephemeral_gb,
-        swap=spec.swap,
-        extra_specs=dict(spec.extra_specs),
-    )
     return Instance(
         uuid=mapping.instance_uuid,
         project_id=mapping.project_id,
         user_id=spec.user_id or mapping.user_id,
         created_at=mapping.created_at,
-        flavor=flavor,
+        flavor=spec.flavor(),
         image_ref=spec.image_id,
         availability_zone=spec.availability_zone,
         power_state=0,

@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any
 
 from novalite.domain.base import DomainObject
+from novalite.domain.flavor import Flavor
 from novalite.domain.server_group import ServerGroup
 
 
@@ -58,6 +59,33 @@ class RequestSpec(DomainObject):
     root_required: list[str] = dataclasses.field(default_factory=list)
     root_forbidden: list[str] = dataclasses.field(default_factory=list)
     member_of: list[list[str]] = dataclasses.field(default_factory=list)
+
+    @staticmethod
+    def flavor_fields(flavor: Flavor) -> dict[str, Any]:
+        """The fields of a request spec that copy ``flavor``."""
+        return {
+            "flavor_id": flavor.flavorid,
+            "flavor_name": flavor.name,
+            "vcpus": flavor.vcpus,
+            "memory_mb": flavor.memory_mb,
+            "root_gb": flavor.root_gb,
+            "ephemeral_gb": flavor.ephemeral_gb,
+            "swap": flavor.swap,
+            "extra_specs": dict(flavor.extra_specs),
+        }
+
+    def flavor(self) -> Flavor:
+        """The flavor the spec copied (as far as :meth:`flavor_fields` keeps it)."""
+        return Flavor(
+            flavorid=self.flavor_id or "",
+            name=self.flavor_name or "",
+            vcpus=self.vcpus,
+            memory_mb=self.memory_mb,
+            root_gb=self.root_gb,
+            ephemeral_gb=self.ephemeral_gb,
+            swap=self.swap,
+            extra_specs=dict(self.extra_specs),
+        )
 
     def hint(self, name: str) -> list[str]:
         """A scheduler hint as a list (``different_host``, ``same_host``, ``group``...)."""
