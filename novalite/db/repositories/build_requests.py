@@ -177,15 +177,14 @@ async def _delete(session: AsyncSession, instance_uuid: str) -> bool:
 
 def _new_row(build_request: BuildRequest) -> dict[str, Any]:
     """The ``build_requests`` row of ``build_request``."""
-    row: dict[str, Any] = {
+    return {
         "instance_uuid": build_request.instance_uuid,
         "project_id": build_request.project_id,
         "instance": orjson.dumps(build_request.instance.to_primitive()).decode(),
         "tags": orjson.dumps(list(build_request.tags)).decode(),
+        # Always given: the rows of one executemany must name the same columns.
+        "created_at": build_request.created_at or utcnow(),
     }
-    if build_request.created_at is not None:
-        row["created_at"] = build_request.created_at
-    return row
 
 
 def _to_domain(row: CoreRow, instance_json: str | None = None) -> BuildRequest:
