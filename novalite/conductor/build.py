@@ -172,23 +172,20 @@ class BuildFlow:
         draft.task_state = TaskState.SCHEDULING
         draft.cell_uuid = cell.uuid
         draft.tags = list(build_request.tags or draft.tags)
-        instance = await self._cells.instances(cell).create(draft)
         now = datetime.datetime.now(datetime.UTC)
         scheduled = InstanceActionEvent(
             event=SCHEDULE_EVENT, start_time=now, finish_time=now, result="Success", host=self._host
         )
-        await self._cells.actions(cell).action_start(
-            InstanceAction(
-                action=ACTION_CREATE,
-                instance_uuid=instance.uuid,
-                request_id=ctx.request_id,
-                user_id=ctx.user_id or instance.user_id,
-                project_id=ctx.project_id or instance.project_id,
-                start_time=now,
-                events=[scheduled],
-            )
+        action = InstanceAction(
+            action=ACTION_CREATE,
+            instance_uuid=draft.uuid,
+            request_id=ctx.request_id,
+            user_id=ctx.user_id or draft.user_id,
+            project_id=ctx.project_id or draft.project_id,
+            start_time=now,
+            events=[scheduled],
         )
-        return instance
+        return await self._cells.instances(cell).create(draft, action=action)
 
 
 class ComputeTaskManager:

@@ -27,7 +27,9 @@ from novalite.domain.server_group import ServerGroup
 class InstanceStore(Protocol):
     """The instances of one cell (``InstanceRepository``)."""
 
-    async def create(self, instance: Instance) -> Instance: ...
+    async def create(
+        self, instance: Instance, *, action: InstanceAction | None = None
+    ) -> Instance: ...
 
     async def get(
         self, uuid: str, *, with_fault: bool = False, read_deleted: bool = False

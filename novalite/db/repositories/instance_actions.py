@@ -93,35 +93,7 @@ class InstanceActionRepository:
         in one transaction; returns it as stored (events not loaded)."""
 
         async def insert(session: AsyncSession) -> InstanceAction:
-            start = action.start_time or utcnow()
-            action_id = await insert_row(
-                session,
-                models.InstanceAction,
-                action=action.action,
-                instance_uuid=action.instance_uuid,
-                request_id=action.request_id,
-                user_id=action.user_id,
-                project_id=action.project_id,
-                start_time=start,
-                finish_time=action.finish_time,
-                message=action.message,
-                created_at=start,
-                updated_at=start,
-            )
-            events = [
-                {
-                    "event": event.event,
-                    "action_id": action_id,
-                    "start_time": event.start_time or start,
-                    "finish_time": event.finish_time,
-                    "result": event.result,
-                    "host": event.host,
-                    "details": event.details,
-                    "created_at": event.start_time or start,
-                }
-                for event in action.events
-            ]
-            await insert_rows(session, models.InstanceActionEvent, events)
+            action_id = await insert_action(session, action)
             return _action(await _one(session, _ACTION_BY_ID, action_id))
 
         return await self._db.write(insert)
@@ -242,6 +214,41 @@ class InstanceActionRepository:
             return _action(row, [_event(event) for event in found])
 
         return await self._db.read(query)
+
+
+async def insert_action(session: AsyncSession, action: InstanceAction) -> int:
+    """Insert ``action`` (started now unless it says when) with the events it carries, in
+    ``session``'s transaction; returns its id."""
+    start = action.start_time or utcnow()
+    action_id = await insert_row(
+        session,
+        models.InstanceAction,
+        action=action.action,
+        instance_uuid=action.instance_uuid,
+        request_id=action.request_id,
+        user_id=action.user_id,
+        project_id=action.project_id,
+        start_time=start,
+        finish_time=action.finish_time,
+        message=action.message,
+        created_at=start,
+        updated_at=start,
+    )
+    events = [
+        {
+            "event": event.event,
+            "action_id": action_id,
+            "start_time": event.start_time or start,
+            "finish_time": event.finish_time,
+            "result": event.result,
+            "host": event.host,
+            "details": event.details,
+            "created_at": event.start_time or start,
+        }
+        for event in action.events
+    ]
+    await insert_rows(session, models.InstanceActionEvent, events)
+    return action_id
 
 
 async def _find(session: AsyncSession, instance_uuid: str, request_id: str) -> CoreRow | None:

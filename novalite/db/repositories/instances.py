@@ -46,7 +46,8 @@ from novalite.db.repositories._instance_rows import (
     to_fault,
     to_instance,
 )
-from novalite.domain.instance import Instance, InstanceFault
+from novalite.db.repositories.instance_actions import insert_action
+from novalite.domain.instance import Instance, InstanceAction, InstanceFault
 from novalite.errors import (
     DBDuplicateEntry,
     InstanceExists,
@@ -141,8 +142,9 @@ class InstanceRepository:
         self._db = db
         self._cell_uuid = cell_uuid
 
-    async def create(self, instance: Instance) -> Instance:
-        """Insert ``instance`` with its extra row, metadata, info cache and tags.
+    async def create(self, instance: Instance, *, action: InstanceAction | None = None) -> Instance:
+        """Insert ``instance`` with its extra row, metadata, info cache and tags, and its
+        first ``action`` (with the action's events) if given, in one transaction.
 
         Returns it as stored (id, created_at set); InstanceExists if the uuid is taken.
         """
@@ -150,6 +152,8 @@ class InstanceRepository:
         async def insert_all(session: AsyncSession) -> Instance:
             await session.execute(insert_into(I), insert_values(instance))
             await add_children(session, instance)
+            if action is not None:
+                await insert_action(session, action)
             return await self._one(session, BY_UUID, instance.uuid)
 
         try:

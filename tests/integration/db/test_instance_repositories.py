@@ -19,14 +19,21 @@ from novalite.db.repositories._instance_rows import (
     flavor_json,
     insert_values,
 )
+from novalite.db.repositories.instance_actions import InstanceActionRepository
 from novalite.db.repositories.instances import (
     InstanceQuery,
     InstanceRepository,
     instance_sort_key,
 )
 from novalite.domain.flavor import Flavor
-from novalite.domain.instance import Instance, InstanceFault
+from novalite.domain.instance import (
+    Instance,
+    InstanceAction,
+    InstanceActionEvent,
+    InstanceFault,
+)
 from novalite.errors import (
+    InstanceActionNotFound,
     InstanceExists,
     InstanceNotFound,
     Invalid,
@@ -61,6 +68,29 @@ def _instance(name: str = "vm", **kw: Any) -> Instance:
 @pytest.fixture
 def repo(db: Database) -> InstanceRepository:
     return InstanceRepository(db, CELL)
+
+
+async def test_create_records_the_first_action_in_the_same_transaction(db: Database) -> None:
+    repo = InstanceRepository(db, CELL)
+    actions = InstanceActionRepository(db)
+    instance = _instance()
+    action = InstanceAction(
+        action="create",
+        instance_uuid=instance.uuid,
+        request_id="req-1",
+        project_id="p1",
+        user_id="u1",
+        events=[InstanceActionEvent(event="schedule", result="Success")],
+    )
+    await repo.create(instance, action=action)
+    stored = await actions.get(instance.uuid, "req-1")
+    assert (stored.action, [e.event for e in stored.events]) == ("create", ["schedule"])
+
+    again = InstanceAction(action="create", instance_uuid=instance.uuid, request_id="req-2")
+    with pytest.raises(InstanceExists):
+        await repo.create(_instance(uuid=instance.uuid), action=again)
+    with pytest.raises(InstanceActionNotFound):  # nothing of the failed create was kept
+        await actions.get(instance.uuid, "req-2")
 
 
 async def test_create_and_get_round_trip(repo: InstanceRepository) -> None:

@@ -40,17 +40,20 @@ def now() -> datetime.datetime:
 class FakeInstances:
     """One cell's instances."""
 
-    def __init__(self, cell_uuid: str) -> None:
+    def __init__(self, cell_uuid: str, actions: FakeActions | None = None) -> None:
         self.cell_uuid = cell_uuid
+        self.actions = actions or FakeActions()
         self.rows: dict[str, Instance] = {}
         self.faults: list[InstanceFault] = []
 
-    async def create(self, instance: Instance) -> Instance:
+    async def create(self, instance: Instance, *, action: InstanceAction | None = None) -> Instance:
         stored = Instance.from_primitive(instance.to_primitive())
         stored.id = len(self.rows) + 1
         stored.cell_uuid = self.cell_uuid
         stored.created_at = stored.updated_at = now()
         self.rows[stored.uuid] = stored
+        if action is not None:
+            await self.actions.action_start(action)
         return stored
 
     async def get(
@@ -312,8 +315,8 @@ class FakeCells:
         self.one = CellMapping(name="cell1", transport_url="none:///", database_connection="c1")
         self.cells = {c.uuid: c for c in (self.zero, self.one)}
         self.hosts = dict.fromkeys(hosts, self.one.uuid)
-        self.stores = {uuid: FakeInstances(uuid) for uuid in self.cells}
         self.action_stores = {uuid: FakeActions() for uuid in self.cells}
+        self.stores = {uuid: FakeInstances(uuid, self.action_stores[uuid]) for uuid in self.cells}
 
     async def get(self, uuid: str) -> CellMapping:
         try:
