@@ -2,8 +2,9 @@
 
 The all-in-one's services reach its built-in identity and placement this way: the same
 requests, headers, tokens and middleware as over the network, without a socket. Requests
-made with a method, a URL, headers, query parameters and a JSON body (what the service
-clients send) go straight to the application; httpx's client machinery (cookies, auth
+made with a method, an absolute URL, headers, query parameters and a JSON body (what the
+service clients send, with ``request()`` or ``get()``, ``post()``...) go straight to the
+application; httpx's client machinery (cookies, auth
 flows, redirects, event hooks), a third of the cost of an in-process request, is left
 out. Anything else goes through ``httpx.ASGITransport`` as before.
 """
@@ -27,6 +28,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 #: The peer address an in-process request comes from (what ``httpx.ASGITransport`` says).
 CLIENT = ("127.0.0.1", 123)
 
+_SCHEMES = ("http://", "https://")
+
 #: Methods whose requests say ``Content-Length`` even without a body (as httpx does).
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -49,11 +52,16 @@ class AsgiClient(httpx.AsyncClient):
         **kwargs: Any,
     ) -> httpx.Response:
         """Send one request; see the module docstring for what takes the direct path."""
-        if kwargs or not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            return await super().request(
-                method, url, json=json, params=params, headers=headers, **kwargs
-            )
-        sent = dict(headers or {})
+        if isinstance(url, str) and url.startswith(_SCHEMES) and not _told(kwargs):
+            return await self._direct(method, url, json, params, headers or {})
+        return await super().request(
+            method, url, json=json, params=params, headers=headers, **kwargs
+        )
+
+    async def _direct(
+        self, method: str, url: str, json: Any, params: Any, headers: Mapping[str, str]
+    ) -> httpx.Response:
+        sent = dict(headers)
         body = b""
         if json is not None:
             body = orjson.dumps(json)
@@ -67,6 +75,14 @@ class AsgiClient(httpx.AsyncClient):
             content=content,
             request=httpx.Request(method, url),
         )
+
+
+def _told(options: Mapping[str, Any]) -> bool:
+    """Whether httpx options (cookies, auth, timeout...) were given values of their own:
+    ``get()``, ``post()``... pass None or ``USE_CLIENT_DEFAULT`` for those not given."""
+    return any(
+        value is not None and value is not httpx.USE_CLIENT_DEFAULT for value in options.values()
+    )
 
 
 def _scope(

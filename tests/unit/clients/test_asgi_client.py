@@ -93,6 +93,21 @@ async def test_application_errors_propagate() -> None:
             await client.get("http://novalite.internal/boom")
 
 
+async def test_shortcut_methods_take_the_direct_path() -> None:
+    seen: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope["path"])
+        await APP(scope, receive, send)
+
+    async with AsgiClient(app) as client:
+        client._transport = httpx.MockTransport(lambda request: httpx.Response(599))
+        response = await client.get(URL, headers={"X-Auth-Token": "t"}, params={"a": "1"})
+        posted = await client.post(URL, json={"b": 2})
+    assert (response.status_code, posted.status_code) == (200, 200)
+    assert seen == ["/echo/a b", "/echo/a b"]
+
+
 async def test_other_requests_take_the_httpx_path() -> None:
     async with AsgiClient(APP) as client:
         response = await client.request("POST", URL, content=b"raw")
