@@ -295,6 +295,4 @@ def _flavor(row: CoreRow | models.Flavor, specs: dict[str, str]) -> Flavor:
         is_public=bool(row.is_public) if row.is_public is not None else True,
         extra_specs=dict(specs),
     )
-    flavor = Flavor(**values)
-    flavor.reset_changes()
-    return flavor
+    return Flavor.from_fields(values)
