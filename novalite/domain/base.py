@@ -171,10 +171,8 @@ class DomainObject:
         values: dict[str, Any] = {}
         for name, value in data.items():
             coercer = coercers.get(name)
-            if coercer is None:  # a field of a newer minor version
-                continue
-            plain = value is None or coercer is _unchanged
-            values[name] = value if plain else coercer(value)
+            if coercer is not None:  # else a field of a newer minor version
+                values[name] = _coerce_field(coercer, value)
         obj = cls.from_fields(values)
         obj.__dict__["_changed"].update(c for c in changes if c in coercers)
         return obj
@@ -269,7 +267,7 @@ def _field_defaults(cls: type[DomainObject]) -> tuple[dict[str, _Default], froze
 
 
 def _coerce_field(coercer: Callable[[Any], Any], value: Any) -> Any:
-    return None if value is None else coercer(value)
+    return value if value is None or coercer is _unchanged else coercer(value)
 
 
 def _field_coercers(cls: type[DomainObject]) -> dict[str, Callable[[Any], Any]]:

@@ -14,7 +14,7 @@ import functools
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Update, and_, bindparam, func, or_, select, update
+from sqlalchemy import Select, Update, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from novalite.db.core import insert_into
@@ -38,6 +38,7 @@ from novalite.db.repositories._instance_rows import (
     fill_children,
     flavor_columns,
     flavor_json,
+    in_or_null,
     insert_values,
     load_instances,
     replace_key_values,
@@ -209,10 +210,8 @@ class InstanceRepository:
         columns, children = _split_update(values)
         expected_tasks = _as_list(expected_task_state)
         expected_vms = _as_list(expected_vm_state)
-        stmt = _swap_statement(_state_shape(expected_tasks), _state_shape(expected_vms))
+        stmt = _swap_statement(_as_tuple(expected_tasks), _as_tuple(expected_vms))
         params = {**columns, "b_uuid": uuid}
-        params.update(_expected_values("b_tasks", expected_tasks))
-        params.update(_expected_values("b_vms", expected_vms))
 
         async def swap(session: AsyncSession) -> Instance:
             for _ in range(_CAS_ATTEMPTS):
@@ -387,48 +386,26 @@ _STATES_OF = select(T.c.task_state, T.c.vm_state).where(
     T.c.uuid == bindparam("uuid"), T.c.deleted == 0
 )
 
-#: What a compare-and-swap expects of one state column: anything (None), or
-#: (some values, NULL) flags of the expected list, whose values are bound at execution.
-_StateShape = tuple[bool, bool] | None
 
+@functools.lru_cache(maxsize=256)
+def _swap_statement(
+    tasks: tuple[str | None, ...] | None, vms: tuple[str | None, ...] | None
+) -> Update:
+    """The compare-and-swap ``UPDATE`` of a live instance expecting these states.
 
-def _state_shape(expected: builtins.list[str | None] | None) -> _StateShape:
-    if expected is None:
-        return None
-    return any(v is not None for v in expected), None in expected
-
-
-def _state_condition(column: Any, name: str, shape: tuple[bool, bool]) -> ColumnElement[bool]:
-    """``column IN (:name)`` and/or ``column IS NULL``; an empty IN (false) when neither."""
-    with_values, with_null = shape
-    null: ColumnElement[bool] = column.is_(None)
-    if with_null and not with_values:
-        return null
-    values: ColumnElement[bool] = column.in_(bindparam(name, expanding=True))
-    return or_(values, null) if with_null else values
-
-
-def _expected_values(name: str, expected: builtins.list[str | None] | None) -> dict[str, Any]:
-    """The ``IN`` list parameter of :func:`_state_condition`, when it has one."""
-    if expected is None:
-        return {}
-    values = [value for value in expected if value is not None]
-    return {} if not values and None in expected else {name: values}
-
-
-@functools.cache
-def _swap_statement(tasks: _StateShape, vms: _StateShape) -> Update:
-    """The compare-and-swap ``UPDATE`` of a live instance for the expected-state shapes.
-
-    Built once per shape; executed with ``b_uuid``, ``b_tasks``, ``b_vms`` and the
-    columns to set.
+    Built once per pair of expectations (they come from the code, a handful); executed
+    with ``b_uuid`` and the columns to set.
     """
     where = [T.c.uuid == bindparam("b_uuid"), T.c.deleted == 0]
     if tasks is not None:
-        where.append(_state_condition(T.c.task_state, "b_tasks", tasks))
+        where.append(in_or_null(T.c.task_state, tasks))
     if vms is not None:
-        where.append(_state_condition(T.c.vm_state, "b_vms", vms))
+        where.append(in_or_null(T.c.vm_state, vms))
     return update(T).where(*where)
+
+
+def _as_tuple(values: builtins.list[str | None] | None) -> tuple[str | None, ...] | None:
+    return None if values is None else tuple(values)
 
 
 def _as_list(values: Collection[str | None] | None) -> builtins.list[str | None] | None:
